@@ -1,0 +1,5 @@
+"""Allow ``python -m migration_lint``."""
+
+from migration_lint.cli import main
+
+main()

@@ -1,0 +1,150 @@
+"""Run real Django on a project tree, as the oracle our static results are compared with.
+
+Django runs in a subprocess (so each project gets fresh settings and app registry) with a
+settings module this helper writes: the project's apps in ``INSTALLED_APPS`` (each through a
+generated ``AppConfig`` so that the label is exactly the one the scenario asks for), a fresh
+SQLite database, and the scenario's ``AUTH_USER_MODEL`` / ``MIGRATION_MODULES``.
+``PYTHONHASHSEED`` is pinned because Django <= 6.0 iterates sets in places that decide the
+order of its output (spec §12).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Django's contrib apps that ship migrations (gis has none; postgres has none).
+CONTRIB_APPS: dict[str, str] = {
+    "admin": "django.contrib.admin.apps.SimpleAdminConfig",
+    "auth": "django.contrib.auth",
+    "contenttypes": "django.contrib.contenttypes",
+    "sessions": "django.contrib.sessions",
+    "sites": "django.contrib.sites",
+    "flatpages": "django.contrib.flatpages",
+    "redirects": "django.contrib.redirects",
+}
+
+
+@dataclass
+class App:
+    """An app of the oracle project: its dotted module and the label Django must use."""
+
+    module: str
+    label: str
+
+
+@dataclass
+class OracleProject:
+    """A project tree plus the settings Django needs to load it.
+
+    ``root`` goes first on ``sys.path``. ``contrib`` lists the labels of Django contrib apps
+    to install as well (default: auth and contenttypes, which most histories depend on).
+    ``stub_missing_imports`` makes every import that cannot be satisfied resolve to a
+    permissive stub module, so that real migration histories whose packages are not installed
+    can still be loaded by Django's real loader (see ``tests/oracle_stubs.py``).
+    """
+
+    root: Path
+    apps: list[App]
+    contrib: list[str] = field(default_factory=lambda: ["contenttypes", "auth"])
+    auth_user_model: str | None = None
+    migration_modules: dict[str, str | None] = field(default_factory=dict)
+    extra_settings: dict[str, object] = field(default_factory=dict)
+    stub_missing_imports: bool = False
+
+
+_SETTINGS_MODULE = "_oracle_settings"
+
+
+def _write_settings(project: OracleProject, workdir: Path) -> None:
+    configs = []
+    installed: list[str] = [CONTRIB_APPS[label] for label in project.contrib]
+    for index, app in enumerate(project.apps):
+        class_name = f"OracleApp{index}"
+        configs.append(
+            f"class {class_name}(AppConfig):\n"
+            f"    name = {app.module!r}\n"
+            f"    label = {app.label!r}\n"
+            f"    default_auto_field = 'django.db.models.AutoField'\n"
+            f"    path = {str(project.root / app.module.replace('.', '/'))!r}\n"
+        )
+        installed.append(f"_oracle_apps.{class_name}")
+    (workdir / "_oracle_apps.py").write_text(
+        "from django.apps import AppConfig\n\n" + "\n\n".join(configs)
+    )
+    settings = {
+        "INSTALLED_APPS": installed,
+        "DATABASES": {
+            "default": {
+                "ENGINE": "django.db.backends.sqlite3",
+                "NAME": str(workdir / "db.sqlite3"),
+            }
+        },
+        "MIGRATION_MODULES": project.migration_modules,
+        "USE_TZ": True,
+        "SECRET_KEY": "oracle",
+        "DEFAULT_AUTO_FIELD": "django.db.models.AutoField",
+        **project.extra_settings,
+    }
+    if project.auth_user_model:
+        settings["AUTH_USER_MODEL"] = project.auth_user_model
+    lines = [f"{name} = {json.dumps(value)}" for name, value in settings.items()]
+    text = "\n".join(lines).replace(": null", ": None").replace("[null", "[None")
+    (workdir / f"{_SETTINGS_MODULE}.py").write_text(text + "\n")
+
+
+_RUNNER = textwrap.dedent(
+    """
+    import sys
+    if {stub!r}:
+        import oracle_stubs
+        oracle_stubs.install()
+    import django
+    django.setup()
+    from django.core.management import call_command
+    call_command(*sys.argv[1:])
+    """
+)
+
+
+def run_django(
+    project: OracleProject, workdir: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run ``manage.py <args>`` for ``project`` in a fresh interpreter; return the result."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    _write_settings(project, workdir)
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": _SETTINGS_MODULE,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(workdir), str(project.root), str(Path(__file__).parent)]
+        ),
+    }
+    runner = _RUNNER.format(stub=project.stub_missing_imports)
+    result = subprocess.run(
+        [sys.executable, "-c", runner, *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"Django failed ({result.returncode}) on {args}:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def django_version() -> tuple[int, ...]:
+    """The version of the Django installed in the test environment (imported lazily)."""
+    import django
+
+    return tuple(django.VERSION[:2])
