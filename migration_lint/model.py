@@ -207,7 +207,10 @@ class MigrationFile:
     be evaluated; entries that could not are reported in ``problems``. ``initial`` is
     ``None`` when the class does not set it (Django's default), and ``atomic`` defaults to
     ``True`` likewise. ``has_migration_class`` is False when the module defines no
-    ``Migration`` at top level (Django raises BadMigrationError for that).
+    ``Migration`` at top level (Django raises BadMigrationError for that). ``complete`` is
+    False when the file could not be parsed or its graph attributes (``dependencies``,
+    ``replaces``, ``run_before``) could not all be evaluated: the node still takes part in the
+    graph, but checks that need its edges must not trust them.
     """
 
     app_label: str
@@ -221,6 +224,7 @@ class MigrationFile:
     operations: tuple[OperationCall, ...] = ()
     class_span: Span | None = None
     has_migration_class: bool = True
+    complete: bool = True
     problems: tuple[ParseProblem, ...] = ()
     suppressions: Suppressions = field(default_factory=Suppressions)
 
