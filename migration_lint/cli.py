@@ -1,0 +1,229 @@
+"""The command line: options become a Config, the pipeline runs, a reporter prints.
+
+Exit codes: 0 nothing to report, 1 findings (or, for ``plan``, what Django itself would
+refuse), 2 usage or configuration errors. click's own ``ClickException`` exits 1, which
+would collide with "findings", so configuration problems raise :class:`UsageFailure`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from migration_lint import __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageFailure(click.ClickException):
+    """A usage or configuration error: exit status 2, like ruff and mypy."""
+
+    exit_code = 2
+
+
+def _split_codes(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+
+
+def project_options(command: F) -> F:
+    """Options every command that reads a project shares."""
+    options = [
+        click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path)),
+        click.option("--settings", help="Settings module (dotted) or file to read statically."),
+        click.option(
+            "--django-contrib",
+            type=click.Choice(["auto", "always", "never"]),
+            help="Also load Django's contrib apps' migrations from the active environment.",
+        ),
+        click.option("--no-cache", is_flag=True, help="Parse every file, read and write no cache."),
+        click.option(
+            "--cache-dir", type=click.Path(path_type=Path), help="Where the parse cache lives."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _analyse(
+    paths: tuple[Path, ...],
+    settings: str | None,
+    django_contrib: str | None,
+    no_cache: bool,
+    cache_dir: Path | None,
+    **extra: object,
+) -> Any:
+    """Build the config from options and run the pipeline (imports kept lazy for speed)."""
+    from migration_lint.config import ConfigError, load_config
+    from migration_lint.pipeline import analyse
+
+    overrides: dict[str, object] = {
+        key: value
+        for key, value in {
+            "settings": settings,
+            "django-contrib": django_contrib,
+            "cache-dir": str(cache_dir) if cache_dir else None,
+            **extra,
+        }.items()
+        if value
+    }
+    try:
+        config = load_config(Path.cwd(), paths=paths, overrides=overrides)
+    except ConfigError as error:
+        raise UsageFailure(str(error)) from error
+    if no_cache:
+        from dataclasses import replace
+
+        config = replace(config, cache_dir=None)
+    return analyse(config)
+
+
+def _use_color(choice: str) -> bool:
+    """``--color``, then ``NO_COLOR`` / ``FORCE_COLOR``, then whether stdout is a terminal."""
+    if choice != "auto":
+        return choice == "always"
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="migration-lint")
+def main() -> None:
+    """Static linter and planner for Django migrations: no Django import, no database."""
+
+
+@main.command()
+@project_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to run.")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to skip.")
+@click.option("--extend-select", multiple=True, help="Add rules to the selection.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
+@click.option("-o", "--output-file", type=click.Path(path_type=Path), help="Write the report here.")
+def check(
+    output_format: str,
+    select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    exit_zero: bool,
+    color: str,
+    output_file: Path | None,
+    **options: Any,
+) -> None:
+    """Lint the migrations under PATHS (default: the project root)."""
+    from migration_lint.findings import Severity
+    from migration_lint.report import REPORTERS
+    from migration_lint.rules import run_rules, select_rules, unknown_selectors
+
+    cli_select, cli_ignore = _split_codes(select), _split_codes(ignore)
+    cli_extend = _split_codes(extend_select)
+    unknown = unknown_selectors([*cli_select, *cli_ignore, *cli_extend])
+    if unknown:
+        raise UsageFailure(f"unknown rule selector(s): {', '.join(unknown)}")
+    analysis = _analyse(**options)
+    config = analysis.config
+    rules = select_rules(
+        cli_select or config.select,
+        (*config.ignore, *cli_ignore),
+        (*config.extend_select, *cli_extend),
+    )
+    findings = run_rules(analysis, rules)
+    colour = _use_color(color) and not output_file
+    report = REPORTERS[output_format](findings, colour)
+    if output_file:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False, color=colour)
+    failing = any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings)
+    sys.exit(1 if failing and not exit_zero else 0)
+
+
+@main.command()
+@project_options
+@click.option("--list", "as_list", is_flag=True, help="Print like `showmigrations --plan`.")
+def plan(as_list: bool, **options: Any) -> None:
+    """Print the apply plan on an empty database, exactly as `migrate --plan` does."""
+    from migration_lint.plan import migration_plan, showmigrations_plan
+    from migration_lint.plan_text import format_migrate_plan
+
+    analysis = _analyse(**options)
+    loaded = analysis.loaded
+    fatal = [p for p in loaded.problems if p.kind in ("missing-node", "cycle", "squash")]
+    if fatal:
+        for problem in fatal:
+            click.echo(f"error: {problem.message}", err=True)
+        sys.exit(1)
+    if as_list:
+        click.echo(showmigrations_plan(loaded), nl=False)
+        return
+    conflicts = loaded.detect_conflicts()
+    if conflicts:
+        names = "; ".join(f"{', '.join(n)} in {app}" for app, n in conflicts.items())
+        click.echo(
+            "CommandError: Conflicting migrations detected; multiple leaf nodes in the "
+            f"migration graph: ({names}).\nTo fix them run 'python manage.py makemigrations "
+            "--merge'",
+            err=True,
+        )
+        sys.exit(1)
+    steps = migration_plan(loaded, loaded.graph.leaf_nodes(), clean_start=True)
+    click.echo(
+        format_migrate_plan([(analysis.by_key[key], backwards) for key, backwards in steps]),
+        nl=False,
+    )
+
+
+@main.command()
+@project_options
+@click.option("--format", "output_format", type=click.Choice(["dot", "mermaid"]), default="dot")
+@click.option("--app", "apps", multiple=True, help="Only these apps (and their parents).")
+def graph(output_format: str, apps: tuple[str, ...], **options: Any) -> None:
+    """Draw the migration graph (Graphviz DOT or Mermaid)."""
+    from migration_lint.graph_render import render_dot, render_mermaid
+
+    analysis = _analyse(**options)
+    render = render_dot if output_format == "dot" else render_mermaid
+    click.echo(render(analysis.loaded.graph, apps), nl=False)
+
+
+@main.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "markdown"]), default="text")
+def rules(output_format: str) -> None:
+    """List every rule: code, name, default severity and summary."""
+    from migration_lint.rules import REGISTRY
+    from migration_lint.rules.docs import rules_markdown_table
+
+    if output_format == "markdown":
+        click.echo(rules_markdown_table(), nl=False)
+        return
+    for code, found in sorted(REGISTRY.items()):
+        click.echo(f"{code}  {found.name:<24} {found.severity.value:<8} {found.summary}")
+
+
+@main.command()
+@click.argument("code")
+def rule(code: str) -> None:
+    """Show the documentation of one rule (by code or name)."""
+    from migration_lint.rules import REGISTRY
+
+    wanted = code.upper()
+    for found in REGISTRY.values():
+        if found.code == wanted or found.name == code:
+            click.echo(f"{found.code} {found.name} ({found.severity.value})\n\n{found.doc}")
+            return
+    raise UsageFailure(f"no rule {code!r}; `migration-lint rules` lists them")

@@ -1,0 +1,57 @@
+"""The one-directional pipeline: discover -> parse (cached) -> graph. Checks read its result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from migration_lint.cache import load_migration_files
+from migration_lint.config import Config
+from migration_lint.discovery import Project, discover
+from migration_lint.graph import Key
+from migration_lint.loader import LoadedGraph, build_graph
+from migration_lint.model import MigrationFile
+
+
+@dataclass
+class Analysis:
+    """Everything the checks, plans and reporters may read about one project."""
+
+    config: Config
+    project: Project
+    files: list[MigrationFile]
+    loaded: LoadedGraph
+    by_key: dict[Key, MigrationFile] = field(init=False)
+    external_apps: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.by_key = {migration.key: migration for migration in self.files}
+        self.external_apps = frozenset(app.label for app in self.project.apps if app.external)
+
+    def display_path(self, key: Key) -> str:
+        """The path of a migration's file as reports show it ("" when it has no file)."""
+        migration = self.by_key.get(key)
+        return display_path(migration.path) if migration else ""
+
+
+def display_path(path: str | Path) -> str:
+    """``path`` relative to the working directory when it lies below it, with ``/``."""
+    absolute = Path(path).absolute()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
+    """Run the pipeline up to the graph for the project ``config`` describes."""
+    project = discover(config)
+    files = load_migration_files(project.sources, cache_dir=config.cache_dir, jobs=jobs)
+    loaded = build_graph(
+        files,
+        settings=config.settings,
+        migrated_apps=project.migrated_apps,
+        unmigrated_apps=project.unmigrated_apps,
+        strict_apps=config.strict_apps,
+    )
+    return Analysis(config=config, project=project, files=files, loaded=loaded)

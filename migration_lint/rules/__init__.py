@@ -1,0 +1,87 @@
+"""The rule registry, rule selection and suppression.
+
+Importing this package registers every rule family; :func:`run_rules` runs the selected
+ones over an analysis and drops what ``# noqa`` comments, per-file ignores and external apps
+(code the project does not own, such as Django's contrib apps) silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from fnmatch import fnmatch
+from typing import TYPE_CHECKING
+
+from migration_lint.findings import Finding
+from migration_lint.model import MigrationFile, Suppressions
+from migration_lint.pipeline import display_path
+from migration_lint.rules import files, graph  # noqa: F401  (registers the rules)
+from migration_lint.rules.base import REGISTRY, Rule
+
+if TYPE_CHECKING:
+    from migration_lint.config import Config
+    from migration_lint.pipeline import Analysis
+
+DEFAULT_SELECT = ("ML",)
+
+
+def _matches(rule: Rule, selectors: Iterable[str]) -> bool:
+    """A selector is ``ALL``, a code prefix (``ML0``, ``ML001``) or a rule name."""
+    return any(
+        selector == "ALL" or rule.code.startswith(selector.upper()) or rule.name == selector
+        for selector in selectors
+    )
+
+
+def unknown_selectors(selectors: Iterable[str]) -> list[str]:
+    """The selectors that match no rule (a typo in ``--select`` should be an error)."""
+    return [s for s in selectors if not any(_matches(r, [s]) for r in REGISTRY.values())]
+
+
+def select_rules(
+    select: Sequence[str], ignore: Sequence[str], extend_select: Sequence[str] = ()
+) -> list[Rule]:
+    """The rules ``select`` (default: all) plus ``extend_select``, minus ``ignore``."""
+    chosen = [*(select or DEFAULT_SELECT), *extend_select]
+    return [
+        rule
+        for code, rule in sorted(REGISTRY.items())
+        if _matches(rule, chosen) and not _matches(rule, ignore)
+    ]
+
+
+def _suppressed(suppressions: Suppressions, finding: Finding) -> bool:
+    def covers(codes: tuple[str, ...]) -> bool:
+        return not codes or finding.code in codes
+
+    if suppressions.file_codes is not None and covers(suppressions.file_codes):
+        return True
+    return any(
+        finding.line <= line <= finding.end_line and covers(codes)
+        for line, codes in suppressions.lines
+    )
+
+
+def _ignored_by_path(config: Config, finding: Finding) -> bool:
+    return any(
+        fnmatch(finding.path, pattern) and (finding.code in codes or not codes)
+        for pattern, codes in config.per_file_ignores.items()
+    )
+
+
+def run_rules(analysis: Analysis, rules: Sequence[Rule]) -> list[Finding]:
+    """Run ``rules`` and return the findings nobody silenced, sorted by place."""
+    files_by_path: dict[str, MigrationFile] = {
+        display_path(migration.path): migration for migration in analysis.files
+    }
+    findings = []
+    for rule in rules:
+        for finding in rule.findings(analysis):
+            if finding.app in analysis.external_apps:
+                continue
+            migration = files_by_path.get(finding.path)
+            if migration is not None and _suppressed(migration.suppressions, finding):
+                continue
+            if _ignored_by_path(analysis.config, finding):
+                continue
+            findings.append(finding)
+    return sorted(findings, key=Finding.sort_key)

@@ -1,0 +1,106 @@
+"""ML0xx rules about the files themselves: what we could not read, and what we do not know."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from migration_lint.findings import Severity
+from migration_lint.model import Span
+from migration_lint.operations import KNOWN_OPERATIONS
+from migration_lint.pipeline import display_path
+from migration_lint.rules.base import Issue, rule
+
+if TYPE_CHECKING:
+    from migration_lint.pipeline import Analysis
+
+
+@rule(
+    "ML008",
+    "unknown-operation",
+    Severity.INFO,
+    "An operation class that is not one of Django's: its effect is unknown to the linter",
+)
+def unknown_operation(analysis: Analysis) -> Iterator[Issue]:
+    """Finds operations whose class is not one of Django's built-in operations.
+
+    Custom operations (a project's own ``Operation`` subclass, or a third-party one such as
+    ``django-pgtrigger``'s) are perfectly valid; but since the linter never imports code, it
+    cannot know what they do to the schema or the state, and the checks skip them.
+
+    ## Why it hurts
+    Nothing breaks; the finding says which operations the other rules could not judge.
+
+    ## What to do instead
+    Nothing, or silence it for the file (``# migration-lint: noqa: ML008``) or project-wide
+    (``ignore = ["ML008"]`` in ``[tool.migration-lint]``).
+    """
+    for migration in analysis.files:
+        if migration.app_label in analysis.external_apps:
+            continue
+        for operation in migration.operations:
+            if operation.raw is None and operation.path not in KNOWN_OPERATIONS:
+                yield Issue(
+                    path=display_path(migration.path),
+                    span=operation.span,
+                    message=(
+                        f"Cannot know what {operation.path} does: it is not one of Django's "
+                        "operations, so no check looks at it"
+                    ),
+                    hint="ignore ML008 for this file or project if the operation is expected",
+                    app=migration.app_label,
+                    migration=migration.name,
+                )
+
+
+@rule(
+    "ML009",
+    "unreadable-migration",
+    Severity.ERROR,
+    "A migration file (or part of it) could not be parsed or evaluated statically",
+)
+def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
+    """Finds migration files, or parts of them, that the static reader could not evaluate.
+
+    Examples: a syntax error, bytes that are not valid in the file's encoding, a
+    ``dependencies`` list built by calling a function, a ``Migration`` class that inherits its
+    dependencies from a base class in another module, a module without a ``Migration``
+    class, a migrations directory Django would ignore.
+
+    ## Why it hurts
+    The linter never runs your code, so what it cannot read it cannot check: the graph may
+    miss edges, and conflicts or missing dependencies around that file may go unnoticed.
+    A syntax error or a missing ``Migration`` class also breaks Django itself.
+
+    ## What to do instead
+    Write ``dependencies``, ``replaces`` and ``run_before`` as literal lists of
+    ``("app_label", "migration_name")`` pairs (``swappable_dependency(settings.X)`` is
+    fine), the way ``makemigrations`` writes them. Fix syntax errors. If the dynamic code is
+    intended, silence the rule for that file with ``# migration-lint: noqa: ML009``.
+    """
+    for migration in analysis.files:
+        for problem in migration.problems:
+            yield Issue(
+                path=display_path(migration.path),
+                span=problem.span,
+                message=problem.message,
+                hint=problem.hint,
+                app=migration.app_label,
+                migration=migration.name,
+            )
+    for found in analysis.project.problems:
+        yield Issue(
+            path=display_path(found.path),
+            span=Span(found.line, 1, found.line, 1),
+            message=found.message,
+            hint=found.hint,
+        )
+    for problem in analysis.loaded.problems:
+        if problem.kind == "bad-migration" and problem.origin is not None:
+            yield Issue(
+                path=analysis.display_path(problem.origin),
+                span=Span(1, 1, 1, 1),
+                message=problem.message,
+                app=problem.origin[0],
+                migration=problem.origin[1],
+            )
