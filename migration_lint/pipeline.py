@@ -22,11 +22,15 @@ class Analysis:
     files: list[MigrationFile]
     loaded: LoadedGraph
     by_key: dict[Key, MigrationFile] = field(init=False)
+    #: Apps that are not the project's own (Django's contrib, external paths, installed apps
+    #: outside the scanned tree): their migrations may load, but nobody reports on them.
     external_apps: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.by_key = {migration.key: migration for migration in self.files}
-        self.external_apps = frozenset(app.label for app in self.project.apps if app.external)
+        self.external_apps = frozenset(
+            {app.label for app in self.project.apps if app.external} | self.project.external_apps
+        )
 
     def display_path(self, key: Key) -> str:
         """The path of a migration's file as reports show it ("" when it has no file)."""
@@ -52,6 +56,7 @@ def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
         settings=config.settings,
         migrated_apps=project.migrated_apps,
         unmigrated_apps=project.unmigrated_apps,
+        external_apps=project.external_apps,
         strict_apps=config.strict_apps,
     )
     return Analysis(config=config, project=project, files=files, loaded=loaded)
