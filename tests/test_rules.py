@@ -189,3 +189,63 @@ def test_select_ignore_and_per_file_ignores(tmp_path: Path) -> None:
         "per-file-ignores = { 'shop/*' = ['ML001'] }\n"
     )
     assert check_json(tmp_path) == (0, [])
+
+
+def test_bad_inputs_each_get_a_finding_with_a_line_and_the_run_goes_on(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "shop/migrations/0001_initial.py": INITIAL,
+            "shop/migrations/0003_dynamic.py": (
+                "from django.db import migrations\n"
+                "from shop.util import deps\n"
+                "\n"
+                "\n"
+                "class Migration(migrations.Migration):\n"
+                "    dependencies = deps()\n"
+                "    operations = []\n"
+            ),
+            "blog/migrations/0001_initial.py": INITIAL,
+            "blog/migrations/0002_a.py": migration(("blog", "0001_initial")),
+            "blog/migrations/0002_b.py": migration(("blog", "0001_initial")),
+        },
+    )
+    (tmp_path / "shop/migrations/0002_latin1.py").write_bytes(
+        "# caf\xe9\n".encode("latin-1") + migration(("shop", "0001_initial")).encode()
+    )
+    (tmp_path / "legacy/migrations").mkdir(parents=True)
+    (tmp_path / "legacy/__init__.py").touch()
+    (tmp_path / "legacy/migrations/0001_initial.py").write_text(INITIAL)
+    status, findings = check_json(tmp_path)
+    assert status == 1
+    by_code = {(f["code"], f["path"]): f for f in findings}
+    latin1 = by_code["ML009", "shop/migrations/0002_latin1.py"]
+    assert latin1["line"] == 1
+    dynamic = by_code["ML009", "shop/migrations/0003_dynamic.py"]
+    assert dynamic["line"] == 6  # dependencies = deps()
+    assert "shop.util.deps" in str(dynamic["message"])
+    namespace = by_code["ML006", "legacy/migrations"]
+    assert namespace["severity"] == "info"
+    assert "__init__.py" in str(namespace["message"])
+    assert any(f["code"] == "ML001" and f["app"] == "blog" for f in findings)
+
+
+def test_a_huge_migration_is_read(tmp_path: Path) -> None:
+    operations = "".join(
+        f"migrations.AddField('book', 'f{n}', models.IntegerField(default={n})),\n"
+        for n in range(5000)
+    )
+    write_tree(tmp_path, {"shop/migrations/0001_initial.py": migration(operations=operations)})
+    assert check_json(tmp_path) == (0, [])
+
+
+def test_no_conflict_is_claimed_when_a_file_of_the_app_is_unreadable(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "shop/migrations/0001_initial.py": INITIAL,
+            "shop/migrations/0002_broken.py": "class Migration(\n",
+        },
+    )
+    _, findings = check_json(tmp_path)
+    assert codes(findings) == ["ML009"]

@@ -32,6 +32,8 @@ class Issue:
     hint: str = ""
     app: str | None = None
     migration: str | None = None
+    #: Overrides the rule's default severity, for rules whose inputs carry their own.
+    severity: Severity | None = None
 
 
 Check = Callable[["Analysis"], Iterable[Issue]]
@@ -61,7 +63,7 @@ class Rule:
             yield Finding(
                 code=self.code,
                 name=self.name,
-                severity=self.severity,
+                severity=issue.severity or self.severity,
                 path=issue.path,
                 line=span.line,
                 column=span.column,

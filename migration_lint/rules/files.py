@@ -65,7 +65,7 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
     Examples: a syntax error, bytes that are not valid in the file's encoding, a
     ``dependencies`` list built by calling a function, a ``Migration`` class that inherits its
     dependencies from a base class in another module, a module without a ``Migration``
-    class, a migrations directory Django would ignore.
+    class.
 
     ## Why it hurts
     The linter never runs your code, so what it cannot read it cannot check: the graph may
@@ -88,19 +88,48 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
                 app=migration.app_label,
                 migration=migration.name,
             )
-    for found in analysis.project.problems:
-        yield Issue(
-            path=display_path(found.path),
-            span=Span(found.line, 1, found.line, 1),
-            message=found.message,
-            hint=found.hint,
-        )
     for problem in analysis.loaded.problems:
-        if problem.kind == "bad-migration" and problem.origin is not None:
+        # (a missing Migration class is already among the parser's problems)
+        if problem.kind == "unknown-setting" and problem.origin is not None:
             yield Issue(
                 path=analysis.display_path(problem.origin),
-                span=Span(1, 1, 1, 1),
+                span=problem.span or Span(1, 1, 1, 1),
                 message=problem.message,
                 app=problem.origin[0],
                 migration=problem.origin[1],
             )
+
+
+@rule(
+    "ML006",
+    "project-layout",
+    Severity.WARNING,
+    "Something about the project's apps, labels or settings that Django would see differently",
+)
+def project_layout(analysis: Analysis) -> Iterator[Issue]:
+    """Finds problems in how the project's apps and settings are laid out.
+
+    Examples: a ``migrations`` directory without ``__init__.py`` (Django silently treats the
+    app as unmigrated), two apps with the same label (Django refuses to start), an
+    ``AppConfig.label`` or a setting that cannot be read statically, a ``MIGRATION_MODULES``
+    entry pointing nowhere, a legacy ``.pyc`` migration without its source.
+
+    ## Why it hurts
+    Django would load a different set of migrations than the one in your tree, or not start
+    at all; and what the linter cannot read, it cannot check.
+
+    ## What to do instead
+    Add the missing ``__init__.py``, give apps unique literal labels, write the settings the
+    linter reads (``INSTALLED_APPS``, ``AUTH_USER_MODEL``, ``MIGRATION_MODULES``) as
+    literals, or state them in ``[tool.migration-lint]`` (``installed-apps``,
+    ``auth-user-model``, ``migration-modules``, ``app-labels``).
+    """
+    for found in analysis.project.problems:
+        line = max(found.line, 1)
+        yield Issue(
+            path=display_path(found.path),
+            span=Span(line, 1, line, 1),
+            message=found.message,
+            hint=found.hint,
+            severity=Severity(found.severity),
+        )

@@ -42,7 +42,12 @@ def _edge_span(migration: MigrationFile | None, target: Key) -> Span:
 def _problem_issue(analysis: Analysis, problem: GraphProblem, hint: str) -> Issue:
     origin = problem.origin
     migration = analysis.by_key.get(origin) if origin else None
-    span = _edge_span(migration, problem.related[0]) if problem.related else _class_span(migration)
+    if problem.span is not None:
+        span = problem.span
+    elif problem.related:
+        span = _edge_span(migration, problem.related[0])
+    else:
+        span = _class_span(migration)
     return Issue(
         path=analysis.display_path(origin) if origin else "",
         span=span,
@@ -77,8 +82,14 @@ def conflicting_leaves(analysis: Analysis) -> Iterator[Issue]:
 
     or, when the branch is not merged yet, rebase it and renumber its migration so that it
     depends on the other one (``0043_add_stock`` depending on ``0042_add_price``).
+
+    Apps with a migration whose dependencies could not be read (ML009) are not judged: that
+    file could be what joins the branches.
     """
+    unsure = {m.app_label for m in analysis.files if not m.complete}
     for app, names in sorted(analysis.loaded.detect_conflicts().items()):
+        if app in unsure:
+            continue  # a file whose dependencies we could not read (ML009) may be the cause
         last = (app, names[-1])
         folder = analysis.display_path(last).rpartition("/")[0]
         yield Issue(
