@@ -104,6 +104,9 @@ class Project:
     problems: list[DiscoveryProblem]
     external_apps: set[str] = field(default_factory=set)
     uninstalled_apps: list[AppInfo] = field(default_factory=list)
+    #: True when INSTALLED_APPS is known and every entry was found on disk, so every
+    #: installed app's label is known: a dependency on any other app is then an error.
+    labels_complete: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,6 +589,7 @@ class _Discovery:
         candidates = self.drop_migration_module_targets(candidates)
 
         external_apps: set[str] = set()
+        labels_complete = installed is not None
         uninstalled: list[AppInfo] = []
         entries: list[tuple[str, Path, AppConfigClass | None, bool]] = []
         if installed is None:
@@ -599,6 +603,7 @@ class _Discovery:
                 if resolved is not None and resolved.module.startswith(_CONTRIB):
                     external = True
                 if resolved is None or external is None:
+                    labels_complete = labels_complete and resolved is not None
                     external_apps.add(self.external_label(entry, resolved))
                     continue
                 matched.add(resolved.path)
@@ -636,6 +641,7 @@ class _Discovery:
             problems=self.problems,
             external_apps=external_apps,
             uninstalled_apps=uninstalled,
+            labels_complete=labels_complete,
         )
 
     def drop_migration_module_targets(self, candidates: list[_Candidate]) -> list[_Candidate]:

@@ -93,9 +93,9 @@ def _write_settings(project: OracleProject, workdir: Path) -> None:
     }
     if project.auth_user_model:
         settings["AUTH_USER_MODEL"] = project.auth_user_model
-    lines = [f"{name} = {json.dumps(value)}" for name, value in settings.items()]
-    text = "\n".join(lines).replace(": null", ": None").replace("[null", "[None")
-    (workdir / f"{_SETTINGS_MODULE}.py").write_text(text + "\n")
+    # repr() of str/bool/None/list/dict is a Python literal (json.dumps wrote true/false/null).
+    lines = [f"{name} = {value!r}" for name, value in settings.items()]
+    (workdir / f"{_SETTINGS_MODULE}.py").write_text("\n".join(lines) + "\n")
 
 
 _RUNNER = textwrap.dedent(
@@ -148,3 +148,114 @@ def django_version() -> tuple[int, ...]:
     import django
 
     return tuple(django.VERSION[:2])
+
+
+def _django_env(project: OracleProject, workdir: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": _SETTINGS_MODULE,
+        "PYTHONHASHSEED": "0",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONPATH": os.pathsep.join(
+            [str(workdir), str(project.root), str(Path(__file__).parent)]
+        ),
+    }
+
+
+def run_django_script(
+    project: OracleProject, workdir: Path, code: str, *, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run the Python ``code`` after ``django.setup()`` with ``project``'s settings."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    _write_settings(project, workdir)
+    prologue = (
+        f"if {project.stub_missing_imports!r}:\n"
+        "    import oracle_stubs\n"
+        "    oracle_stubs.install()\n"
+        "import django\n"
+        "django.setup()\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", prologue + textwrap.dedent(code)],
+        cwd=workdir,
+        env=_django_env(project, workdir),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"Django script failed ({result.returncode}):\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+_REPORT_MARK = "@@ORACLE-REPORT@@"
+
+_REPORT_SCRIPT = """
+import io
+import json
+
+from django.core.management import call_command
+from django.db.migrations.loader import MigrationLoader
+
+
+def describe(exc):
+    return {"class": type(exc).__name__, "module": type(exc).__module__, "message": str(exc)}
+
+
+def load(**kwargs):
+    try:
+        loader = MigrationLoader(None, **kwargs)
+    except Exception as exc:
+        return {"error": describe(exc)}
+    graph = loader.graph
+    return {
+        "error": None,
+        "conflicts": {app: sorted(names) for app, names in loader.detect_conflicts().items()},
+        "nodes": sorted("%s.%s" % key for key in graph.nodes),
+        "leaves": ["%s.%s" % key for key in graph.leaf_nodes()],
+        "migrated_apps": sorted(loader.migrated_apps),
+        "unmigrated_apps": sorted(loader.unmigrated_apps),
+    }
+
+
+def command(*args):
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err, no_color=True)
+    except BaseException as exc:
+        error = describe(exc)
+    else:
+        error = None
+    return {"stdout": out.getvalue(), "stderr": err.getvalue(), "error": error}
+
+
+report = {
+    "loader": load(),
+    "loader_lenient": load(ignore_no_migrations=True),
+    "showmigrations_plan": command("showmigrations", "--plan"),
+    "migrate_plan": command("migrate", "--plan"),
+    "showmigrations_list": command("showmigrations", "--list"),
+}
+print(MARK + json.dumps(report))
+"""
+
+
+def django_report(project: OracleProject, workdir: Path) -> dict[str, object]:
+    """What real Django says about ``project`` on a fresh database, in one interpreter.
+
+    Keys: ``loader`` (``MigrationLoader(None)``: ``error`` = ``{"class", "module", "message"}``
+    of the exception it raised, else ``None`` plus ``conflicts`` ``{app: sorted names}``,
+    ``nodes``, ``leaves``, ``migrated_apps``, ``unmigrated_apps``), ``loader_lenient`` (the same
+    with ``ignore_no_migrations=True``, as makemigrations builds it), and for each of
+    ``showmigrations_plan`` / ``migrate_plan`` / ``showmigrations_list`` the command's
+    ``stdout``, ``stderr`` and ``error`` (the exception ``call_command`` raised, or ``None``).
+    """
+    script = _REPORT_SCRIPT.replace("MARK", repr(_REPORT_MARK), 1)
+    result = run_django_script(project, workdir, script)
+    for line in result.stdout.splitlines():
+        if line.startswith(_REPORT_MARK):
+            report: dict[str, object] = json.loads(line[len(_REPORT_MARK) :])
+            return report
+    raise AssertionError(f"no oracle report in output:\n{result.stdout}\n{result.stderr}")
