@@ -1,0 +1,1 @@
+"""The project state a migration history builds, replayed without importing Django."""
