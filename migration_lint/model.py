@@ -107,8 +107,7 @@ class Opaque:
 
 
 Value: TypeAlias = (
-    None
-    | bool
+    bool
     | int
     | float
     | complex
@@ -123,6 +122,7 @@ Value: TypeAlias = (
     | Local
     | Setting
     | Opaque
+    | None
 )
 
 

@@ -88,15 +88,16 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
                 app=migration.app_label,
                 migration=migration.name,
             )
-    for problem in analysis.loaded.problems:
+    for graph_problem in analysis.loaded.problems:
         # (a missing Migration class is already among the parser's problems)
-        if problem.kind == "unknown-setting" and problem.origin is not None:
+        origin = graph_problem.origin
+        if graph_problem.kind == "unknown-setting" and origin is not None:
             yield Issue(
-                path=analysis.display_path(problem.origin),
-                span=problem.span or Span(1, 1, 1, 1),
-                message=problem.message,
-                app=problem.origin[0],
-                migration=problem.origin[1],
+                path=analysis.display_path(origin),
+                span=graph_problem.span or Span(1, 1, 1, 1),
+                message=graph_problem.message,
+                app=origin[0],
+                migration=origin[1],
             )
 
 
