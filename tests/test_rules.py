@@ -231,7 +231,8 @@ def test_bad_inputs_each_get_a_finding_with_a_line_and_the_run_goes_on(tmp_path:
 
 
 def test_a_huge_migration_is_read(tmp_path: Path) -> None:
-    operations = "".join(
+    operations = "migrations.CreateModel('Book', [('id', models.AutoField(primary_key=True))]),\n"
+    operations += "".join(
         f"migrations.AddField('book', 'f{n}', models.IntegerField(default={n})),\n"
         for n in range(5000)
     )
@@ -249,3 +250,22 @@ def test_no_conflict_is_claimed_when_a_file_of_the_app_is_unreadable(tmp_path: P
     )
     _, findings = check_json(tmp_path)
     assert codes(findings) == ["ML009"]
+
+
+def test_unknown_operations_are_a_warning_unknown_dependencies_an_error(tmp_path: Path) -> None:
+    write_tree(
+        tmp_path,
+        {
+            "shop/migrations/0001_initial.py": (
+                "from django.db import connection, migrations\n\n\n"
+                "class Migration(migrations.Migration):\n"
+                "    dependencies = []\n"
+                "    if connection.vendor == 'postgresql':\n"
+                "        operations = [migrations.RunSQL('SELECT 1')]\n"
+                "    else:\n"
+                "        operations = []\n"
+            ),
+        },
+    )
+    _, findings = check_json(tmp_path)
+    assert [(f["code"], f["severity"]) for f in findings] == [("ML009", "warning")]

@@ -67,6 +67,10 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
     dependencies from a base class in another module, a module without a ``Migration``
     class.
 
+    It is an error when the file's place in the graph is unknown (syntax error, no
+    ``Migration`` class, ``dependencies`` / ``replaces`` / ``run_before`` not evaluated) and a
+    warning when only its operations or flags (``atomic``, ``initial``) are.
+
     ## Why it hurts
     The linter never runs your code, so what it cannot read it cannot check: the graph may
     miss edges, and conflicts or missing dependencies around that file may go unnoticed.
@@ -79,6 +83,9 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
     intended, silence the rule for that file with ``# migration-lint: noqa: ML009``.
     """
     for migration in analysis.files:
+        # What keeps the graph from being known is an error; an unknown operation or flag
+        # only narrows what the other rules can check.
+        severity = None if not migration.complete else Severity.WARNING
         for problem in migration.problems:
             yield Issue(
                 path=display_path(migration.path),
@@ -87,6 +94,7 @@ def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
                 hint=problem.hint,
                 app=migration.app_label,
                 migration=migration.name,
+                severity=severity,
             )
     for graph_problem in analysis.loaded.problems:
         # (a missing Migration class is already among the parser's problems)
