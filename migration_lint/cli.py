@@ -228,3 +228,61 @@ def rule(code: str) -> None:
             click.echo(f"{found.code} {found.name} ({found.severity.value})\n\n{found.doc}")
             return
     raise UsageFailure(f"no rule {code!r}; `migration-lint rules` lists them")
+
+
+@main.command()
+@project_options
+@click.option("--app", help="Only the models of this app label.")
+@click.option("--model", help="Only this model: `Name` (any case) or `app_label.Name`.")
+@click.option(
+    "--at",
+    metavar="APP.MIGRATION",
+    help="The state just after this migration (a unique name prefix is enough).",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def state(
+    app: str | None, model: str | None, at: str | None, output_format: str, **options: Any
+) -> None:
+    """Print the models the migrations build, as Django's project state holds them.
+
+    Without --at: `MigrationLoader.project_state()` (every leaf applied); with --at:
+    `project_state((app, migration), at_end=True)`. Operations Django would reject are
+    reported on stderr (rule ML010) and skipped.
+    """
+    import json
+
+    from migration_lint.loader import AmbiguityError
+    from migration_lint.pipeline import display_path
+    from migration_lint.state.encode import encode_state, select_models, state_text
+    from migration_lint.state.replay import replay_loaded
+
+    analysis = _analyse(**options)
+    loaded = analysis.loaded
+    nodes = None
+    if at:
+        app_label, _, name = at.partition(".")
+        key = (app_label, name)
+        if key not in loaded.disk_migrations:
+            try:
+                key = loaded.get_migration_by_prefix(app_label, name).key
+            except (KeyError, AmbiguityError) as error:
+                raise UsageFailure(str(error.args[0])) from error
+        if key not in loaded.graph.nodes:
+            raise UsageFailure(f"{key[0]}.{key[1]} is replaced by a squashed migration")
+        nodes = [key]
+    replayed = replay_loaded(loaded, analysis.config.settings, nodes)
+    for migration, _, note in replayed.notes():
+        if note.kind == "error" and migration.app_label not in analysis.external_apps:
+            where = f"{display_path(migration.path)}:{note.span.line}"
+            click.echo(f"{where}: ML010 {note.message}", err=True)
+    models = select_models(replayed.state, app=app, model=model)
+    if output_format == "json":
+        click.echo(json.dumps(encode_state(models), indent=1))
+    else:
+        click.echo(state_text(models), nl=False)

@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING
 from migration_lint.findings import Finding
 from migration_lint.model import MigrationFile, Suppressions
 from migration_lint.pipeline import display_path
-from migration_lint.rules import files, graph  # noqa: F401  (registers the rules)
+from migration_lint.rules import files, graph, state  # noqa: F401  (registers the rules)
 from migration_lint.rules.base import REGISTRY, Rule
 
 if TYPE_CHECKING:
     from migration_lint.config import Config
     from migration_lint.pipeline import Analysis
+
+__all__ = ["REGISTRY", "Rule", "run_rules", "select_rules", "unknown_selectors"]
 
 DEFAULT_SELECT = ("ML",)
 
