@@ -39,6 +39,7 @@ from .model import (
     SetValue,
     TupleValue,
     Value,
+    source_text,
 )
 
 __all__ = [
@@ -157,35 +158,6 @@ def _hash_randomised(item: object) -> bool:
     if isinstance(item, tuple):
         return any(_hash_randomised(part) for part in item)
     return False
-
-
-def source_text(value: Value) -> str:
-    """Source-like text for a value, used where Django would print an object's ``repr()``."""
-    if isinstance(value, TupleValue):
-        inner = ", ".join(source_text(item) for item in value.items)
-        return f"({inner},)" if len(value.items) == 1 else f"({inner})"
-    if isinstance(value, ListValue):
-        return "[" + ", ".join(source_text(item) for item in value.items) + "]"
-    if isinstance(value, SetValue):
-        if not value.items:
-            return "set()"
-        return "{" + ", ".join(source_text(item) for item in value.items) + "}"
-    if isinstance(value, DictValue):
-        pairs = (f"{source_text(key)}: {source_text(item)}" for key, item in value.items)
-        return "{" + ", ".join(pairs) + "}"
-    if isinstance(value, Ref):
-        return value.path
-    if isinstance(value, Call):
-        arguments = [source_text(arg) for arg in value.args]
-        arguments += [f"{key}={source_text(arg)}" for key, arg in value.kwargs]
-        return f"{value.func}({', '.join(arguments)})"
-    if isinstance(value, Local):
-        return value.name
-    if isinstance(value, Setting):
-        return f"settings.{value.name}"
-    if isinstance(value, Opaque):
-        return value.source
-    return repr(value)
 
 
 # -- binding the arguments of Django's operations ----------------------------------------------

@@ -231,3 +231,38 @@ class MigrationFile:
     @property
     def key(self) -> tuple[str, str]:
         return (self.app_label, self.name)
+
+
+def call_text(func: str, args: tuple[Value, ...], kwargs: tuple[tuple[str, Value], ...]) -> str:
+    """``func(arg, key=value)`` as source text."""
+    parts = [source_text(arg) for arg in args]
+    parts += [f"{key}={source_text(item)}" for key, item in kwargs]
+    return f"{func}({', '.join(parts)})"
+
+
+def source_text(value: Value) -> str:
+    """A value as Python-like source text: for people to read, and where Django would print
+    an object's ``repr()`` that cannot be known statically."""
+    if isinstance(value, TupleValue):
+        inner = ", ".join(source_text(item) for item in value.items)
+        return f"({inner},)" if len(value.items) == 1 else f"({inner})"
+    if isinstance(value, ListValue):
+        return "[" + ", ".join(source_text(item) for item in value.items) + "]"
+    if isinstance(value, SetValue):
+        if not value.items:
+            return "set()"
+        return "{" + ", ".join(source_text(item) for item in value.items) + "}"
+    if isinstance(value, DictValue):
+        pairs = (f"{source_text(key)}: {source_text(item)}" for key, item in value.items)
+        return "{" + ", ".join(pairs) + "}"
+    if isinstance(value, Ref):
+        return value.path
+    if isinstance(value, Call):
+        return call_text(value.func, value.args, value.kwargs)
+    if isinstance(value, Local):
+        return value.name
+    if isinstance(value, Setting):
+        return f"settings.{value.name}"
+    if isinstance(value, Opaque):
+        return value.source
+    return repr(value)

@@ -43,6 +43,8 @@ from migration_lint.model import (
     SetValue,
     TupleValue,
     Value,
+    call_text,
+    source_text,
 )
 from migration_lint.state.fields import FieldSpec
 from migration_lint.state.project import ModelKey, ModelState, OpaqueName, ProjectState
@@ -52,7 +54,6 @@ __all__ = [
     "encode_model",
     "encode_state",
     "encode_value",
-    "render_value",
     "select_models",
     "state_text",
 ]
@@ -139,39 +140,6 @@ def encode_state(models: Iterable[tuple[ModelKey, ModelState]]) -> JSON:
     return {"models": {f"{key[0]}.{key[1]}": encode_model(found) for key, found in models}}
 
 
-def render_value(value: Value) -> str:
-    """A value as Python-like source text, for people to read."""
-    if isinstance(value, TupleValue):
-        inner = ", ".join(render_value(item) for item in value.items)
-        return f"({inner},)" if len(value.items) == 1 else f"({inner})"
-    if isinstance(value, ListValue):
-        return "[" + ", ".join(render_value(item) for item in value.items) + "]"
-    if isinstance(value, SetValue):
-        if not value.items:
-            return "set()"
-        return "{" + ", ".join(render_value(item) for item in value.items) + "}"
-    if isinstance(value, DictValue):
-        pairs = (f"{render_value(key)}: {render_value(item)}" for key, item in value.items)
-        return "{" + ", ".join(pairs) + "}"
-    if isinstance(value, Ref):
-        return value.path
-    if isinstance(value, Call):
-        return _render_call(value.func, value.args, value.kwargs)
-    if isinstance(value, Setting):
-        return f"settings.{value.name}"
-    if isinstance(value, Opaque):
-        return value.source
-    if isinstance(value, Local):
-        return value.name
-    return repr(value)
-
-
-def _render_call(path: str, args: tuple[Value, ...], kwargs: Iterable[tuple[str, Value]]) -> str:
-    parts = [render_value(arg) for arg in args]
-    parts += [f"{key}={render_value(item)}" for key, item in kwargs]
-    return f"{path}({', '.join(parts)})"
-
-
 def state_text(models: Iterable[tuple[ModelKey, ModelState]]) -> str:
     """A readable listing: each model with its fields, options, bases and managers."""
     blocks = []
@@ -179,14 +147,14 @@ def state_text(models: Iterable[tuple[ModelKey, ModelState]]) -> str:
         lines = [f"{app_label}.{model_name} ({model.name})"]
         width = max((len(name) for name in model.fields), default=0)
         for name, spec in model.fields.items():
-            shown = _render_call(spec.path, spec.args, spec.kwargs) if spec.path else "?"
+            shown = call_text(spec.path, spec.args, spec.kwargs) if spec.path else "?"
             note = "" if spec.known else f"  # {spec.problem or 'not a Django field'}"
             lines.append(f"    {name:<{width}}  {shown}{note}")
         for key, item in model.options.items():
             if item != ListValue(()):
-                lines.append(f"  {key} = {render_value(item)}")
-        lines.append(f"  bases = {render_value(TupleValue(model.bases))}")
+                lines.append(f"  {key} = {source_text(item)}")
+        lines.append(f"  bases = {source_text(TupleValue(model.bases))}")
         for name, manager in model.managers:
-            lines.append(f"  manager {name} = {render_value(manager)}")
+            lines.append(f"  manager {name} = {source_text(manager)}")
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
