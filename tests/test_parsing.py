@@ -246,7 +246,7 @@ def test_settings_become_setting_values() -> None:
 
 
 def test_unknown_names_are_opaque_with_a_reason() -> None:
-    assert opaque_reason("list((1,))") == "the builtin `list` is not evaluated"
+    assert opaque_reason("sorted((1,))") == "the builtin `sorted` is not evaluated"
     assert opaque_reason("undefined") == "`undefined` is not defined before this point"
     assert "import *" in opaque_reason("anything", "from shop.helpers import *")
 
@@ -425,7 +425,7 @@ def test_calls() -> None:
     )
     assert value_of("make(1)", prelude) == Call("make", (1,), (), Span(7, 10, 7, 17))
     assert "twice" in opaque_reason("models.F(null=1, **OPTS)", prelude)
-    assert "builtin" in opaque_reason("dict(a=1)", prelude)
+    assert "builtin" in opaque_reason("sorted([2, 1])", prelude)
     assert "calling" in opaque_reason("(lambda: 1)()", prelude)
 
 
@@ -1053,3 +1053,34 @@ def test_suppressions_do_not_import_libcst() -> None:
         "assert 'libcst' not in sys.modules, 'libcst imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_builtin_container_constructors_over_known_values() -> None:
+    source = b"""
+from django.db import migrations
+class Migration(migrations.Migration):
+    operations = [
+        migrations.AlterUniqueTogether(name="a", unique_together=set()),
+        migrations.AlterUniqueTogether(name="b", unique_together=set([("x", "y"), ("x", "y")])),
+        migrations.AlterModelOptions(name="c", options=dict(ordering=["x"])),
+        migrations.RunSQL(tuple(["a", "b"])),
+    ]
+"""
+    parsed = parse_migration(source, app_label="a", name="0001", path="m.py")
+    assert not parsed.problems
+    values = [op.argument(1, "unique_together") for op in parsed.operations[:2]]
+    assert values == [SetValue(()), SetValue((TupleValue(("x", "y")),))]
+    assert parsed.operations[2].kwarg("options") == DictValue((("ordering", ListValue(("x",))),))
+    assert parsed.operations[3].args == (TupleValue(("a", "b")),)
+
+
+def test_a_rebound_builtin_name_is_not_taken_for_the_builtin() -> None:
+    source = b"""
+from django.db import migrations
+from shop.util import set
+class Migration(migrations.Migration):
+    operations = [migrations.AlterUniqueTogether(name="a", unique_together=set())]
+"""
+    parsed = parse_migration(source, app_label="a", name="0001", path="m.py")
+    value = parsed.operations[0].kwarg("unique_together")
+    assert isinstance(value, Call) and value.func == "shop.util.set"

@@ -580,6 +580,10 @@ class _Names(cst.CSTVisitor):
 Handler: TypeAlias = Callable[["Evaluator", Any, Scope], Value]
 
 
+#: Builtin constructors evaluated over known values (unless the file rebinds the name).
+_CONTAINER_BUILTINS = frozenset({"set", "frozenset", "tuple", "list", "dict"})
+
+
 class Evaluator:
     """Evaluates the expressions of one module, knowing what its top-level statements bound.
 
@@ -910,6 +914,12 @@ class Evaluator:
         ``f"{__module__}.{__qualname__}"`` gives), else by its bare name. Arguments unpacked
         with ``*`` / ``**`` are spread when their value is known.
         """
+        if (
+            isinstance(node.func, cst.Name)
+            and node.func.value in _CONTAINER_BUILTINS
+            and scope.lookup(node.func.value) is MISSING
+        ):
+            return self._container(node.func.value, node, scope)
         callee = _known(self.evaluate(node.func, scope))
         if isinstance(callee, Ref):
             func = callee.path
@@ -942,6 +952,35 @@ class Evaluator:
             else:
                 args.append(value)
         return Call(func, tuple(args), tuple(kwargs.items()), self.span(node))
+
+    def _container(self, name: str, node: cst.Call, scope: Scope) -> Value:
+        """``set()``, ``set([...])``, ``tuple(...)``, ``list(...)``, ``dict(a=1)`` over known
+        values: ``makemigrations`` writes ``unique_together=set()`` in many histories."""
+        if any(arg.star for arg in node.args):
+            raise _Unknown(f"`{name}(...)` with unpacked arguments is not evaluated")
+        positional = [arg for arg in node.args if arg.keyword is None]
+        keywords = [arg for arg in node.args if arg.keyword is not None]
+        if len(positional) > 1 or (keywords and name != "dict"):
+            raise _Unknown(f"`{name}(...)` with these arguments is not evaluated")
+        items = self._iterate(self.evaluate(positional[0].value, scope)) if positional else ()
+        if name == "dict":
+            pairs = [self._pair(item) for item in items]
+            pairs += [
+                (arg.keyword.value, self.evaluate(arg.value, scope))
+                for arg in keywords
+                if arg.keyword is not None
+            ]
+            return DictValue(tuple(dict(pairs).items()))
+        if name in ("set", "frozenset"):
+            return SetValue(tuple(dict.fromkeys(items)))
+        return TupleValue(tuple(items)) if name == "tuple" else ListValue(tuple(items))
+
+    @staticmethod
+    def _pair(item: Value) -> tuple[Value, Value]:
+        item = _known(item)
+        if isinstance(item, TupleValue | ListValue) and len(item.items) == 2:
+            return item.items[0], item.items[1]
+        raise _Unknown(f"`dict()` of {describe(item)} is not evaluated")
 
     def _iterate(self, value: Value) -> Sequence[Value]:
         """The items ``iter(value)`` yields, in order, when they are known."""
