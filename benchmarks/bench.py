@@ -15,7 +15,11 @@ A. ``django``: ``manage.py showmigrations --plan`` on a fresh SQLite database, t
 B. ``loader``: a Django process that times ``MigrationLoader(None)`` inside itself (reported
    both as the in-process loader time and as the process time);
 C. ``ours cold``: ``migration-lint check`` with a fresh, empty cache directory;
-D. ``ours warm``: ``migration-lint check`` with the cache the previous runs left.
+D. ``ours warm``: ``migration-lint check`` with the cache the previous runs left;
+E. with ``--installed`` (pretix only): ``python -m pretix showmigrations --plan`` in a
+   virtual environment where the same pretix release is really installed (created once next
+   to the corpus cache): what a user of that project waits for, with every app's real
+   imports instead of stubs.
 
 It prints the median of each and the ratios Django / ours. This machine drifts by about
 ±30 % between batches, so compare ratios within one run, not absolute times across runs.
@@ -96,11 +100,44 @@ def _ours(prepared: PreparedCorpus, cache_dir: Path) -> None:
         )
 
 
+#: Projects whose real installation can be benchmarked: pip requirement and Django command.
+INSTALLED = {"pretix": ("pretix==2026.8.0", ["-m", "pretix", "showmigrations", "--plan"])}
+
+
+def _installed_runner(corpus: str, scratch: Path) -> Callable[[], object]:
+    """Install ``corpus`` for real (once, cached) and return a timed Django invocation."""
+    import os
+    import venv
+
+    requirement, arguments = INSTALLED[corpus]
+    cache = Path(os.environ.get("MIGRATION_LINT_TEST_CACHE", "~/.cache/migration-lint-tests"))
+    environment = cache.expanduser() / f"installed-{requirement.replace('==', '-')}"
+    python = environment / "bin" / "python"
+    if not python.exists():
+        venv.create(environment, with_pip=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", requirement], check=True)
+    data = scratch / "installed-data"
+    data.mkdir()
+    env = {**os.environ, "PRETIX_DATA_DIR": str(data)}
+
+    def run() -> None:
+        subprocess.run([python, *arguments], env=env, cwd=data, capture_output=True, check=True)
+
+    return run
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", default="pretix", choices=sorted(BY_NAME))
     parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument(
+        "--installed",
+        action="store_true",
+        help="also time Django in a real installation of the project (pretix only)",
+    )
     options = parser.parse_args(argv)
+    if options.installed and options.corpus not in INSTALLED:
+        parser.error(f"--installed supports {', '.join(INSTALLED)}")
 
     prepared = prepare(BY_NAME[options.corpus])
     project = oracle_project(prepared)
@@ -117,12 +154,16 @@ def main(argv: list[str] | None = None) -> int:
         # Warm-up (not timed): file system caches, the warm parse cache, Django's .pyc files.
         run_django(project, workdir, "showmigrations", "--plan")
         _ours(prepared, warm_cache)
+        installed_run = _installed_runner(options.corpus, scratch) if options.installed else None
+        if installed_run:
+            installed_run()
 
         django = Series("django showmigrations --plan")
         loader_process = Series("django loader process")
         loader_inside = Series("django MigrationLoader()")
         cold = Series("migration-lint check cold")
         warm = Series("migration-lint check warm")
+        installed = Series(f"installed {options.corpus} showmigrations")
         nodes = 0
         for index in range(options.rounds):
             django.samples.append(
@@ -139,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
             cold.samples.append(_timed(functools.partial(_ours, prepared, cold_cache)))
             shutil.rmtree(cold_cache, ignore_errors=True)
             warm.samples.append(_timed(lambda: _ours(prepared, warm_cache)))
+            if installed_run:
+                installed.samples.append(_timed(installed_run))
             print(
                 f"  round {index + 1}: django {django.samples[-1]:.2f}  "
                 f"loader {loader_inside.samples[-1]:.2f}/{loader_process.samples[-1]:.2f}  "
@@ -149,13 +192,18 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"\nDjango graph: {nodes} nodes")
-    for series in (django, loader_process, loader_inside, cold, warm):
-        print(series.describe())
-    print()
-    for label, base in (
+    contenders = [django, loader_process, loader_inside, cold, warm]
+    bases = [
         ("showmigrations process", django.median),
         ("MigrationLoader() alone", loader_inside.median),
-    ):
+    ]
+    if installed.samples:
+        contenders.append(installed)
+        bases.insert(0, (f"installed {options.corpus} showmigr.", installed.median))
+    for series in contenders:
+        print(series.describe())
+    print()
+    for label, base in bases:
         print(
             f"Django {label:<24} / ours cold = {base / cold.median:5.2f}x   "
             f"/ ours warm = {base / warm.median:5.2f}x"
