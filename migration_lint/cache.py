@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import io
 import os
 import pickle
 import sys
@@ -55,19 +56,27 @@ _CACHEDIR_TAG = (
 _Job = tuple[bytes, str, str, str, str | None]  # source, app_label, name, path, module
 
 
-def _fingerprint() -> str:
-    """Identifies the code that produced cached entries: version, format, parser sources."""
+def code_fingerprint(sources: Sequence[Path]) -> str:
+    """Identifies the code that produced cached data: version, format and ``sources``.
+
+    Hashing the sources (not only the version) makes an edit in a development checkout
+    invalidate what the edited code produced.
+    """
     digest = hashlib.blake2b(digest_size=16)
     digest.update(f"{migration_lint.__version__}\0{PARSER_FORMAT}\0".encode())
     digest.update(f"{sys.version_info[:2]}\0{pickle.HIGHEST_PROTOCOL}\0".encode())
-    package = Path(migration_lint.__file__).parent
-    sources = [package / "model.py", *sorted((package / "parsing").glob("*.py"))]
     for source in sources:
         try:
             digest.update(source.name.encode() + b"\0" + source.read_bytes())
         except OSError:
             digest.update(source.name.encode() + b"\0missing")
     return digest.hexdigest()
+
+
+def _fingerprint() -> str:
+    """The parser's fingerprint: the model and the parsing package."""
+    package = Path(migration_lint.__file__).parent
+    return code_fingerprint([package / "model.py", *sorted((package / "parsing").glob("*.py"))])
 
 
 def cache_key(source: bytes, app_label: str, name: str, module: str | None) -> bytes:
@@ -129,25 +138,33 @@ class _Pickler(pickle.Pickler):
         return type(obj), reducer(obj)
 
 
-def _store(cache_dir: Path, fingerprint: str, entries: dict[bytes, MigrationFile]) -> None:
-    """Write the entries atomically; any OS error leaves the old cache (or none) in place."""
+def write_atomically(cache_dir: Path, name: str, data: bytes) -> None:
+    """Write ``cache_dir/name`` atomically (a marked, git-ignored cache directory); any OS
+    error leaves the old file (or none) in place."""
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
-            marker = cache_dir / name
+        for marker_name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
+            marker = cache_dir / marker_name
             if not marker.exists():
                 marker.write_text(text)
-        handle, temporary = tempfile.mkstemp(prefix=".migrations-", dir=cache_dir)
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}-", dir=cache_dir)
         try:
             with os.fdopen(handle, "wb") as stream:
-                payload = {"fingerprint": fingerprint, "entries": entries}
-                _Pickler(stream, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
-            os.replace(temporary, cache_dir / CACHE_FILE)
+                stream.write(data)
+            os.replace(temporary, cache_dir / name)
         except BaseException:
             os.unlink(temporary)
             raise
     except OSError:
         return
+
+
+def _store(cache_dir: Path, fingerprint: str, entries: dict[bytes, MigrationFile]) -> None:
+    """Write the entries (see :class:`_Pickler` for why not plain ``pickle.dumps``)."""
+    buffer = io.BytesIO()
+    payload = {"fingerprint": fingerprint, "entries": entries}
+    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(payload)
+    write_atomically(cache_dir, CACHE_FILE, buffer.getvalue())
 
 
 def _parse(job: _Job) -> MigrationFile:
@@ -202,14 +219,24 @@ def _unreadable(source: MigrationSource, error: OSError) -> MigrationFile:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class LoadedFiles:
+    """Parsed migration files, and a digest of everything they were parsed from (each
+    file's key and path, in order): equal digests mean equal files."""
+
+    files: list[MigrationFile]
+    digest: bytes
+
+
 def load_migration_files(
     sources: Sequence[MigrationSource], *, cache_dir: Path | None, jobs: int | None = None
-) -> list[MigrationFile]:
+) -> LoadedFiles:
     """Parsed migration files, in the order of ``sources``.
 
     ``cache_dir`` ``None`` disables the cache (nothing read or written); ``jobs`` caps the
     number of worker processes (1 parses in this process).
     """
+    inputs = hashlib.blake2b(digest_size=20)
     fingerprint = _fingerprint() if cache_dir is not None else ""
     cached = _load(cache_dir / CACHE_FILE, fingerprint) if cache_dir is not None else {}
     results: list[MigrationFile | None] = []
@@ -220,8 +247,10 @@ def load_migration_files(
             content = source.path.read_bytes()
         except OSError as error:
             results.append(_unreadable(source, error))
+            inputs.update(b"unreadable\0" + str(source.path).encode() + b"\0")
             continue
         key = cache_key(content, source.app_label, source.name, source.module)
+        inputs.update(key + str(source.path).encode() + b"\0")
         hit = cached.get(key)
         results.append(_restamp(hit, source) if hit is not None else None)
         if hit is not None:
@@ -236,7 +265,8 @@ def load_migration_files(
             used[key] = migration
     if cache_dir is not None and used.keys() != cached.keys():
         _store(cache_dir, fingerprint, used)
-    return [migration for migration in results if migration is not None]
+    files = [migration for migration in results if migration is not None]
+    return LoadedFiles(files, inputs.digest())
 
 
 def _restamp(migration: MigrationFile, source: MigrationSource) -> MigrationFile:

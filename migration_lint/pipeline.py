@@ -22,6 +22,8 @@ class Analysis:
     project: Project
     files: list[MigrationFile]
     loaded: LoadedGraph
+    #: Identifies the parsed files (contents, identities, paths): see ``LoadedFiles``.
+    files_digest: bytes
     by_key: dict[Key, MigrationFile] = field(init=False)
     #: Apps that are not the project's own (Django's contrib, external paths, installed apps
     #: outside the scanned tree): their migrations may load, but nobody reports on them.
@@ -55,7 +57,8 @@ def display_path(path: str | Path) -> str:
 def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
     """Run the pipeline up to the graph for the project ``config`` describes."""
     project = discover(config)
-    files = load_migration_files(project.sources, cache_dir=config.cache_dir, jobs=jobs)
+    loaded_files = load_migration_files(project.sources, cache_dir=config.cache_dir, jobs=jobs)
+    files = loaded_files.files
     loaded = build_graph(
         files,
         settings=config.settings,
@@ -66,4 +69,10 @@ def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
         # that is not on disk here): its real label may be the one a dependency names.
         strict_apps=config.strict_apps or project.labels_complete,
     )
-    return Analysis(config=config, project=project, files=files, loaded=loaded)
+    return Analysis(
+        config=config,
+        project=project,
+        files=files,
+        loaded=loaded,
+        files_digest=loaded_files.digest,
+    )

@@ -86,7 +86,7 @@ def stored_paths(cache_dir: Path) -> set[str]:
 def test_cold_run_parses_and_writes_warm_run_reads(tmp_path: Path, parsed: list[str]) -> None:
     cache_dir = tmp_path / "cache"
     files = sources(tmp_path, {"shop/0001_initial.py": "# initial\n", "shop/0002_x.py": "# two\n"})
-    cold = load_migration_files(files, cache_dir=cache_dir)
+    cold = load_migration_files(files, cache_dir=cache_dir).files
     assert len(parsed) == 2
     assert first_lines(cold) == ["# initial", "# two"]
     assert [m.key for m in cold] == [("shop", "0001_initial"), ("shop", "0002_x")]
@@ -99,7 +99,7 @@ def test_cold_run_parses_and_writes_warm_run_reads(tmp_path: Path, parsed: list[
     written = (cache_dir / CACHE_FILE).stat()
 
     parsed.clear()
-    warm = load_migration_files(files, cache_dir=cache_dir)
+    warm = load_migration_files(files, cache_dir=cache_dir).files
     assert parsed == []
     assert warm == cold
     # Nothing changed, so nothing was written.
@@ -112,17 +112,17 @@ def test_the_key_is_the_parse_input_and_the_path_is_restamped(
 ) -> None:
     cache_dir = tmp_path / "cache"
     [original] = sources(tmp_path / "old", {"shop/0001_initial.py": "# same\n"})
-    [first] = load_migration_files([original], cache_dir=cache_dir)
+    [first] = load_migration_files([original], cache_dir=cache_dir).files
     assert first.problems[0].message.endswith("|shop.migrations.0001_initial")
     parsed.clear()
     # The same file in a moved checkout: a hit, with the new path.
     [moved] = sources(tmp_path / "new", {"shop/0001_initial.py": "# same\n"})
-    [result] = load_migration_files([moved], cache_dir=cache_dir)
+    [result] = load_migration_files([moved], cache_dir=cache_dir).files
     assert parsed == []
     assert result == dataclasses.replace(first, path=str(moved.path))
     # The same bytes under another app or name parse again: the result depends on them.
     [renamed] = sources(tmp_path, {"store/0001_renamed.py": "# same\n"})
-    [other] = load_migration_files([renamed], cache_dir=cache_dir)
+    [other] = load_migration_files([renamed], cache_dir=cache_dir).files
     assert parsed == [str(renamed.path)]
     assert other.key == ("store", "0001_renamed")
 
@@ -138,7 +138,7 @@ def test_changed_files_are_reparsed_and_unused_entries_dropped(
     assert len(stored_paths(cache_dir)) == 3
     parsed.clear()
     files[1].path.write_text("# two, edited\n")
-    result = load_migration_files(files[:2], cache_dir=cache_dir)  # 0003 was deleted
+    result = load_migration_files(files[:2], cache_dir=cache_dir).files  # 0003 was deleted
     assert parsed == [str(files[1].path)]
     assert first_lines(result) == ["# one", "# two, edited"]
     assert stored_paths(cache_dir) == {str(files[0].path), str(files[1].path)}
@@ -162,7 +162,7 @@ def test_a_corrupt_cache_is_ignored_and_rewritten(
     cache_dir.mkdir()
     (cache_dir / CACHE_FILE).write_bytes(damage)
     files = sources(tmp_path, {"a/0001.py": "# one\n"})
-    assert first_lines(load_migration_files(files, cache_dir=cache_dir)) == ["# one"]
+    assert first_lines(load_migration_files(files, cache_dir=cache_dir).files) == ["# one"]
     assert len(parsed) == 1
     parsed.clear()
     load_migration_files(files, cache_dir=cache_dir)
@@ -194,7 +194,7 @@ def test_no_cache_dir_reads_and_writes_nothing(tmp_path: Path, parsed: list[str]
 def test_an_unwritable_cache_is_skipped(tmp_path: Path, parsed: list[str]) -> None:
     (tmp_path / "file").write_text("")
     files = sources(tmp_path, {"a/0001.py": "# one\n"})
-    result = load_migration_files(files, cache_dir=tmp_path / "file" / "cache")
+    result = load_migration_files(files, cache_dir=tmp_path / "file" / "cache").files
     assert first_lines(result) == ["# one"]
 
 
@@ -202,7 +202,7 @@ def test_an_unreadable_file_becomes_an_incomplete_migration(
     tmp_path: Path, parsed: list[str]
 ) -> None:
     missing = MigrationSource("a", "0001_gone", tmp_path / "a" / "0001_gone.py")
-    [result] = load_migration_files([missing], cache_dir=tmp_path / "cache")
+    [result] = load_migration_files([missing], cache_dir=tmp_path / "cache").files
     assert result.key == ("a", "0001_gone") and not result.complete
     assert result.problems[0].message.startswith("cannot read the file")
     assert parsed == []
@@ -217,14 +217,14 @@ def test_many_misses_are_parsed_in_worker_processes_in_order(
 ) -> None:
     monkeypatch.setattr(cache, "_cpu_count", lambda: 2)
     files = sources(tmp_path, {f"a/{index:04}.py": f"# {index}\n" for index in range(40)})
-    result = load_migration_files(files, cache_dir=None)
+    result = load_migration_files(files, cache_dir=None).files
     assert first_lines(result) == [f"# {index}" for index in range(40)]
     assert [m.name for m in result] == [f"{index:04}" for index in range(40)]
     pids = {migration.problems[0].message.split("|")[1] for migration in result}
     assert str(os.getpid()) not in pids and len(pids) >= 1
     assert parsed == []  # nothing was parsed in this process
 
-    serial = load_migration_files(files, cache_dir=None, jobs=1)
+    serial = load_migration_files(files, cache_dir=None, jobs=1).files
     assert {m.problems[0].message.split("|")[1] for m in serial} == {str(os.getpid())}
     assert len(parsed) == 40
 
@@ -251,7 +251,7 @@ from pathlib import Path
 from migration_lint.cache import load_migration_files
 from migration_lint.discovery import MigrationSource
 sources = [MigrationSource(p.parent.name, p.stem, p) for p in sorted(Path({root!r}).glob("*/*.py"))]
-files = load_migration_files(sources, cache_dir=Path({cache!r}))
+files = load_migration_files(sources, cache_dir=Path({cache!r})).files
 sys.stdout.buffer.write(pickle.dumps((files, "libcst" in sys.modules)))
 """
 
@@ -296,3 +296,17 @@ def test_a_warm_run_does_not_import_libcst(tmp_path: Path, real_parser: bool) ->
     assert not warm_imported
     assert warm == cold
     assert [m.key for m in warm] == [("shop", "0001_initial"), ("shop", "0002_second")]
+
+
+def test_the_digest_changes_with_content_identity_and_path(
+    tmp_path: Path, parsed: list[str]
+) -> None:
+    files = sources(tmp_path, {"a/0001.py": "# one\n", "a/0002.py": "# two\n"})
+    first = load_migration_files(files, cache_dir=None).digest
+    assert load_migration_files(files, cache_dir=None).digest == first
+    files[1].path.write_text("# two, edited\n")
+    edited = load_migration_files(files, cache_dir=None).digest
+    assert edited != first
+    moved = MigrationSource("b", files[1].name, files[1].path)
+    assert load_migration_files([files[0], moved], cache_dir=None).digest != edited
+    assert load_migration_files(files[:1], cache_dir=None).digest != edited

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from migration_lint.findings import Finding
 from migration_lint.model import MigrationFile, Suppressions
 from migration_lint.pipeline import display_path
+from migration_lint.results_cache import Results, inputs_digest, load_results, store_results
 from migration_lint.rules import files, graph, state  # noqa: F401  (registers the rules)
 from migration_lint.rules.base import REGISTRY, Rule
 
@@ -71,13 +72,25 @@ def _ignored_by_path(config: Config, finding: Finding) -> bool:
 
 
 def run_rules(analysis: Analysis, rules: Sequence[Rule]) -> list[Finding]:
-    """Run ``rules`` and return the findings nobody silenced, sorted by place."""
+    """Run ``rules`` and return the findings nobody silenced, sorted by place.
+
+    With a cache directory, each rule's issues are reused from the last run when nothing the
+    rules read has changed (:mod:`migration_lint.results_cache`).
+    """
+    cache_dir = analysis.config.cache_dir
+    digest = inputs_digest(analysis) if cache_dir is not None else b""
+    stored = load_results(cache_dir, digest) if cache_dir is not None else {}
+    new: Results = {}
     files_by_path: dict[str, MigrationFile] = {
         display_path(migration.path): migration for migration in analysis.files
     }
     findings = []
     for rule in rules:
-        for finding in rule.findings(analysis):
+        issues = stored.get(rule.code)
+        if issues is None:
+            issues = new[rule.code] = tuple(rule.check(analysis))
+        for issue in issues:
+            finding = rule.finding(issue)
             if finding.app in analysis.external_apps:
                 continue
             migration = files_by_path.get(finding.path)
@@ -86,4 +99,6 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule]) -> list[Finding]:
             if _ignored_by_path(analysis.config, finding):
                 continue
             findings.append(finding)
+    if cache_dir is not None:
+        store_results(cache_dir, digest, stored, new)
     return sorted(findings, key=Finding.sort_key)

@@ -57,23 +57,23 @@ class Rule:
     def doc(self) -> str:
         return inspect.cleandoc(self.check.__doc__ or self.summary)
 
-    def findings(self, analysis: Analysis) -> Iterable[Finding]:
-        for issue in self.check(analysis):
-            span = issue.span
-            yield Finding(
-                code=self.code,
-                name=self.name,
-                severity=issue.severity or self.severity,
-                path=issue.path,
-                line=span.line,
-                column=span.column,
-                end_line=span.end_line,
-                end_column=span.end_column,
-                message=issue.message,
-                hint=issue.hint,
-                app=issue.app,
-                migration=issue.migration,
-            )
+    def finding(self, issue: Issue) -> Finding:
+        """``issue`` with this rule's identity stamped on it."""
+        span = issue.span
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=issue.severity or self.severity,
+            path=issue.path,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            message=issue.message,
+            hint=issue.hint,
+            app=issue.app,
+            migration=issue.migration,
+        )
 
 
 REGISTRY: dict[str, Rule] = {}
