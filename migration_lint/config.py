@@ -98,6 +98,8 @@ class Config:
     django_contrib: str = "auto"
     cache_dir: Path | None = None
     strict_apps: bool = False
+    #: Project operation class path -> the Django operation it behaves like (its path).
+    operation_aliases: Mapping[str, str] = field(default_factory=dict)
     config_file: Path | None = None
     settings_path: Path | None = None
     settings_problems: tuple[SettingsProblem, ...] = ()
@@ -277,6 +279,21 @@ def _str_dict(source: _Source, key: str, value: object) -> dict[str, str]:
     return result
 
 
+def _operation_aliases(source: _Source, key: str, value: object) -> dict[str, str]:
+    """``"myapp.ops.FakeAddField" = "AddField"``: the value names one of Django's (or
+    ``django.contrib.postgres``'s) operations, by class name or dotted path."""
+    from migration_lint.operations import KNOWN_OPERATIONS
+
+    by_name = {path.rsplit(".", 1)[1]: path for path in KNOWN_OPERATIONS}
+    aliases = {}
+    for name, target in _str_dict(source, key, value).items():
+        path = target if target in KNOWN_OPERATIONS else by_name.get(target)
+        if path is None:
+            raise _fail(source, key, f"{target!r} (for {name!r}) is not one of Django's operations")
+        aliases[name] = path
+    return aliases
+
+
 def _per_file_ignores(source: _Source, key: str, value: object) -> dict[str, tuple[str, ...]]:
     if not isinstance(value, Mapping):
         raise _fail(source, key, f"must be a table of glob = [codes], not {value!r}")
@@ -357,6 +374,7 @@ _VALIDATORS: dict[str, Callable[[_Source, str, object], Any]] = {
     "django-contrib": _django_contrib,
     "cache-dir": _cache_dir,
     "strict-apps": _bool,
+    "operation-aliases": _operation_aliases,
 }
 
 
@@ -564,6 +582,7 @@ def load_config(
         django_contrib=pick("django-contrib", "auto"),
         cache_dir=pick("cache-dir", root / CACHE_DIR_NAME),
         strict_apps=pick("strict-apps", False),
+        operation_aliases=pick("operation-aliases", {}),
         config_file=config_file,
         settings_path=settings_path,
         settings_problems=tuple(problems),

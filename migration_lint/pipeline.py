@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from migration_lint.cache import load_migration_files
@@ -54,11 +55,30 @@ def display_path(path: str | Path) -> str:
     return absolute.replace(os.sep, "/")
 
 
+def _apply_aliases(files: list[MigrationFile], aliases: Mapping[str, str]) -> list[MigrationFile]:
+    """Operations a project declared to behave like one of Django's take that one's path, so
+    the state replay and every check treat them as such (``operation-aliases``)."""
+    if not aliases:
+        return files
+    return [
+        replace(
+            migration,
+            operations=tuple(
+                replace(op, path=aliases[op.path]) if op.path in aliases else op
+                for op in migration.operations
+            ),
+        )
+        if any(op.path in aliases for op in migration.operations)
+        else migration
+        for migration in files
+    ]
+
+
 def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
     """Run the pipeline up to the graph for the project ``config`` describes."""
     project = discover(config)
     loaded_files = load_migration_files(project.sources, cache_dir=config.cache_dir, jobs=jobs)
-    files = loaded_files.files
+    files = _apply_aliases(loaded_files.files, config.operation_aliases)
     loaded = build_graph(
         files,
         settings=config.settings,

@@ -42,6 +42,7 @@ def inputs_digest(analysis: Analysis) -> bytes:
         analysis.files_digest.hex(),
         repr(config.settings),
         repr(config.strict_apps),
+        repr(sorted(config.operation_aliases.items())),
         repr(project.apps),
         repr(sorted(project.external_apps)),
         repr(sorted(project.unmigrated_apps)),

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from tests.projects import check_json, migration, write_tree
+from tests.projects import check_json, migration, run, write_tree
 
 INITIAL = migration(
     operations="migrations.CreateModel('Book', [('id', models.AutoField(primary_key=True))]),\n"
@@ -269,3 +270,33 @@ def test_unknown_operations_are_a_warning_unknown_dependencies_an_error(tmp_path
     )
     _, findings = check_json(tmp_path)
     assert [(f["code"], f["severity"]) for f in findings] == [("ML009", "warning")]
+
+
+def test_operation_aliases_make_a_custom_operation_behave_like_djangos(tmp_path: Path) -> None:
+    custom = "from shop.ops import FakeAddField\n" + migration(
+        ("shop", "0001_initial"),
+        operations="FakeAddField('book', 'isbn', models.CharField(max_length=13)),\n",
+    )
+    write_tree(
+        tmp_path,
+        {"shop/migrations/0001_initial.py": INITIAL, "shop/migrations/0002_isbn.py": custom},
+    )
+    assert codes(check_json(tmp_path)[1]) == ["ML008"]
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.migration-lint]\ndjango-contrib = 'never'\n"
+        "operation-aliases = { 'shop.ops.FakeAddField' = 'AddField' }\n"
+    )
+    assert check_json(tmp_path) == (0, [])
+    state = json.loads(run(tmp_path, "state", "--format", "json", "--no-cache").output)
+    fields = dict(state["models"]["shop.book"]["fields"])
+    assert fields["isbn"] == {
+        "path": "django.db.models.CharField",
+        "args": [],
+        "kwargs": {"max_length": 13},
+    }
+    (tmp_path / "pyproject.toml").write_text(
+        "[tool.migration-lint]\noperation-aliases = { 'shop.ops.FakeAddField' = 'AddThing' }\n"
+    )
+    result = run(tmp_path, "check", "--no-cache")
+    assert result.exit_code == 2
+    assert "'AddThing'" in result.output
