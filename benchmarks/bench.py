@@ -50,11 +50,41 @@ from tests.oracle import run_django, run_django_script  # noqa: E402
 _LOADER_SCRIPT = """
 import json, time
 from django.db.migrations.loader import MigrationLoader
+from oracle_stubs import tolerate_stub_fields
+tolerate_stub_fields()
 started = time.perf_counter()
 loader = MigrationLoader(None, ignore_no_migrations=True)
 elapsed = time.perf_counter() - started
-print("@@LOADER@@" + json.dumps({"seconds": elapsed, "nodes": len(loader.graph.nodes)}))
+started = time.perf_counter()
+loader.project_state()
+state = time.perf_counter() - started
+nodes = len(loader.graph.nodes)
+print("@@LOADER@@" + json.dumps({"seconds": elapsed, "state": state, "nodes": nodes}))
 """
+
+#: Our side of the state comparison: the replay alone, in a process whose parse cache is warm.
+_REPLAY_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from migration_lint.config import load_config
+from migration_lint.pipeline import analyse
+from migration_lint.state.replay import replay_loaded
+config = load_config(Path(sys.argv[1]), overrides={"cache-dir": sys.argv[2]})
+analysis = analyse(config)
+started = time.perf_counter()
+replay_loaded(analysis.loaded, config.settings)
+print(json.dumps({"seconds": time.perf_counter() - started}))
+"""
+
+
+def _replay_seconds(prepared: PreparedCorpus, cache_dir: Path) -> float:
+    completed = subprocess.run(
+        [sys.executable, "-c", _REPLAY_SCRIPT, str(prepared.root), str(cache_dir)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return float(json.loads(completed.stdout)["seconds"])
 
 
 @dataclass
@@ -164,6 +194,8 @@ def main(argv: list[str] | None = None) -> int:
         cold = Series("migration-lint check cold")
         warm = Series("migration-lint check warm")
         installed = Series(f"installed {options.corpus} showmigrations")
+        django_state = Series("django project_state()")
+        our_state = Series("migration-lint state replay")
         nodes = 0
         for index in range(options.rounds):
             django.samples.append(
@@ -175,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
             line = next(x for x in output.splitlines() if x.startswith("@@LOADER@@"))
             measured = json.loads(line[len("@@LOADER@@") :])
             loader_inside.samples.append(measured["seconds"])
+            django_state.samples.append(measured["state"])
+            our_state.samples.append(_replay_seconds(prepared, warm_cache))
             nodes = measured["nodes"]
             cold_cache = scratch / f"cold-cache-{index}"
             cold.samples.append(_timed(functools.partial(_ours, prepared, cold_cache)))
@@ -192,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
 
     print(f"\nDjango graph: {nodes} nodes")
-    contenders = [django, loader_process, loader_inside, cold, warm]
+    contenders = [django, loader_process, loader_inside, cold, warm, django_state, our_state]
     bases = [
         ("showmigrations process", django.median),
         ("MigrationLoader() alone", loader_inside.median),
@@ -208,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
             f"Django {label:<24} / ours cold = {base / cold.median:5.2f}x   "
             f"/ ours warm = {base / warm.median:5.2f}x"
         )
+    print(
+        f"Django project_state() {django_state.median:.3f} s / our state replay "
+        f"{our_state.median:.3f} s = {django_state.median / our_state.median:5.2f}x"
+    )
     return 0
 
 

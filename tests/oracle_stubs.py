@@ -506,3 +506,40 @@ def stubbed_modules() -> list[str]:
 
 
 __all__ = ["Stub", "StubBase", "StubFinder", "StubModule", "install", "stubbed_modules"]
+
+
+def is_stub(value: object) -> bool:
+    """Whether ``value`` is one of our stand-ins (an instance or a stub class's instance)."""
+    return isinstance(value, Stub | StubBase)
+
+
+def has_stub(field: object) -> bool:
+    """A field that is a stub, or relates to (or through) a stub model."""
+    remote = getattr(field, "remote_field", None) if not is_stub(field) else None
+    return is_stub(field) or (
+        remote is not None and (is_stub(remote.model) or is_stub(getattr(remote, "through", None)))
+    )
+
+
+def tolerate_stub_fields() -> None:
+    """Let Django's ``ModelState`` hold stub fields.
+
+    ``ModelState`` refuses a field that "is bound to a model" (``hasattr(field, "model")``),
+    which a stub standing in for a third-party field always seems to be: it checks a
+    placeholder field instead, then stores the stub.
+    """
+    from django.db import models
+    from django.db.migrations.state import ModelState
+
+    original = ModelState.__init__
+
+    def init(  # type: ignore[no-untyped-def]
+        self, app_label, name, fields, options=None, bases=None, managers=None
+    ) -> None:
+        fields = dict(fields)
+        stubs = {key: value for key, value in fields.items() if has_stub(value)}
+        checked = {key: models.Field() if key in stubs else value for key, value in fields.items()}
+        original(self, app_label, name, checked, options, bases, managers)
+        self.fields.update(stubs)
+
+    ModelState.__init__ = init  # type: ignore[method-assign]

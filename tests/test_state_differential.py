@@ -55,10 +55,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.db.models.manager import BaseManager
 from django.utils.functional import Promise
 
-try:
-    from oracle_stubs import Stub, StubBase
-except ImportError:
-    Stub = StubBase = ()
+from oracle_stubs import StubBase, has_stub, is_stub, tolerate_stub_fields
 
 
 def opaque(value):
@@ -155,35 +152,6 @@ def model_json(state):
         "bases": [base_json(base) for base in state.bases],
         "managers": [[name, enc(manager)] for name, manager in state.managers],
     }
-
-
-def is_stub(value):
-    return isinstance(value, Stub) or (bool(StubBase) and isinstance(value, StubBase))
-
-
-def has_stub(field):
-    remote = getattr(field, "remote_field", None) if not is_stub(field) else None
-    return is_stub(field) or (
-        remote is not None
-        and (is_stub(remote.model) or is_stub(getattr(remote, "through", None)))
-    )
-
-
-def tolerate_stub_fields():
-    # ModelState refuses a field that "is bound to a model" (hasattr(field, "model")), which a
-    # stub standing in for a third-party field always seems to be: check a placeholder instead.
-    from django.db.migrations.state import ModelState
-
-    original = ModelState.__init__
-
-    def init(self, app_label, name, fields, options=None, bases=None, managers=None):
-        fields = dict(fields)
-        stubs = {key: value for key, value in fields.items() if has_stub(value)}
-        checked = {key: models.Field() if key in stubs else value for key, value in fields.items()}
-        original(self, app_label, name, checked, options, bases, managers)
-        self.fields.update(stubs)
-
-    ModelState.__init__ = init
 
 
 tolerate_stub_fields()
