@@ -15,7 +15,7 @@ import pytest
 
 from migration_lint.graph import Key
 from migration_lint.loader import LoadedGraph, build_graph
-from migration_lint.model import Dependency, MigrationFile, Span
+from migration_lint.model import MigrationFile
 from migration_lint.plan import (
     PlanError,
     migrate_targets,
@@ -25,27 +25,7 @@ from migration_lint.plan import (
     showmigrations_plan,
 )
 from migration_lint.settings_facts import SettingsFacts
-
-SPAN = Span(1, 1, 1, 1)
-
-
-def key(ref: str) -> Key:
-    app, name = ref.split(".", 1)
-    return (app, name)
-
-
-def mig(
-    ref: str, deps: Sequence[str] = (), replaces: Sequence[str] = (), run_before: Sequence[str] = ()
-) -> MigrationFile:
-    """A migration file ``ref`` (``"app.name"``) with the given graph attributes."""
-    app, name = key(ref)
-
-    def refs(items: Sequence[str]) -> tuple[Dependency, ...]:
-        return tuple(Dependency(*key(item), SPAN) for item in items)
-
-    return MigrationFile(
-        app, name, f"{app}/migrations/{name}.py", refs(deps), refs(replaces), refs(run_before)
-    )
+from tests.histories import BASIC, RUN_BEFORE, SQUASHED, SQUASHED_COMPLEX, key, mig
 
 
 def load(
@@ -69,36 +49,6 @@ def backwards(*refs: str) -> list[tuple[Key, bool]]:
     return [(key(ref), True) for ref in refs]
 
 
-BASIC = [mig("migrations.0001_initial"), mig("migrations.0002_second", ["migrations.0001_initial"])]
-RUN_BEFORE = [
-    mig("migrations.0001_initial"),
-    mig("migrations.0002_second", ["migrations.0001_initial"]),
-    mig(
-        "migrations.0003_third", ["migrations.0001_initial"], run_before=["migrations.0002_second"]
-    ),
-]
-SQUASHED = [
-    mig("migrations.0001_initial"),
-    mig(
-        "migrations.0001_squashed_0002",
-        replaces=["migrations.0001_initial", "migrations.0002_second"],
-    ),
-    mig("migrations.0002_second", ["migrations.0001_initial"]),
-]
-SQUASHED_COMPLEX = [
-    mig("migrations.1_auto"),
-    mig("migrations.2_auto", ["migrations.1_auto"]),
-    mig("migrations.3_auto", ["migrations.2_auto"]),
-    mig(
-        "migrations.3_squashed_5",
-        ["migrations.2_auto"],
-        replaces=["migrations.3_auto", "migrations.4_auto", "migrations.5_auto"],
-    ),
-    mig("migrations.4_auto", ["migrations.3_auto"]),
-    mig("migrations.5_auto", ["migrations.4_auto"]),
-    mig("migrations.6_auto", ["migrations.5_auto"]),
-    mig("migrations.7_auto", ["migrations.6_auto"]),
-]
 ALTER_FK = [
     mig("author_app.0001_initial"),
     mig("author_app.0002_alter_id", ["author_app.0001_initial", "book_app.0001_initial"]),
