@@ -56,9 +56,14 @@ def _analyse(
     django_contrib: str | None,
     no_cache: bool,
     cache_dir: Path | None,
+    anchor: Path | None = None,
     **extra: object,
 ) -> Any:
-    """Build the config from options and run the pipeline (imports kept lazy for speed)."""
+    """Build the config from options and run the pipeline (imports kept lazy for speed).
+
+    ``anchor``: where to look for the project root when ``paths`` is empty (see
+    :func:`migration_lint.config.load_config`).
+    """
     from migration_lint.config import ConfigError, load_config
     from migration_lint.pipeline import analyse
 
@@ -73,7 +78,7 @@ def _analyse(
         if value
     }
     try:
-        config = load_config(Path.cwd(), paths=paths, overrides=overrides)
+        config = load_config(Path.cwd(), paths=paths, overrides=overrides, anchor=anchor)
     except ConfigError as error:
         raise UsageFailure(str(error)) from error
     if no_cache:
@@ -94,6 +99,43 @@ def _use_color(choice: str) -> bool:
     return sys.stdout.isatty()
 
 
+#: ``check --format`` choices (the keys of ``migration_lint.report.REPORTERS``, listed here so
+#: ``--help`` does not import every reporter).
+CHECK_FORMATS = ["text", "concise", "json", "github", "sarif", "junit", "markdown"]
+
+
+def _report_context(
+    analysis: Any, rules: Sequence[Any], findings: Sequence[Any], output_format: str, color: bool
+) -> Any:
+    """What the reporter needs beyond the findings; the plan and the graph drawing only for
+    markdown, the one format that shows them (planning a large project is not free)."""
+    from migration_lint.graph import CircularDependencyError
+    from migration_lint.plan import PlanError, migration_plan
+    from migration_lint.report import ReportContext
+
+    if output_format != "markdown":
+        return ReportContext(color=color, rules=rules)
+    from migration_lint.graph_render import render_mermaid
+    from migration_lint.plan_text import format_migrate_plan
+
+    loaded = analysis.loaded
+    plan: str | None = None
+    # Like `plan`: a graph Django would refuse to load has no plan (the findings say why);
+    # conflicting leaves still plan, since showing both branches' steps is the point.
+    if not [p for p in loaded.problems if p.kind != "inconsistent-history"]:
+        try:
+            steps = migration_plan(loaded, loaded.graph.leaf_nodes(), clean_start=True)
+        except (PlanError, CircularDependencyError):
+            pass
+        else:
+            plan = format_migrate_plan(
+                [(analysis.by_key[key], back) for key, back in steps if key in analysis.by_key]
+            )
+    apps = sorted({f.app for f in findings if f.app})
+    mermaid = render_mermaid(loaded.graph, apps) if apps else None
+    return ReportContext(color=color, rules=rules, plan=plan, graph_mermaid=mermaid)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="migration-lint")
 def main() -> None:
@@ -104,10 +146,16 @@ def main() -> None:
 @project_options
 @click.option(
     "--format",
+    "--output-format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(CHECK_FORMATS),
     default="text",
     show_default=True,
+    envvar="MIGRATION_LINT_OUTPUT_FORMAT",
+    help="Report format (env: MIGRATION_LINT_OUTPUT_FORMAT).",
+)
+@click.option(
+    "--statistics", is_flag=True, help="Show how many findings each rule has, not the findings."
 )
 @click.option("--select", multiple=True, help="Rule codes, prefixes or names to run.")
 @click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to skip.")
@@ -117,6 +165,7 @@ def main() -> None:
 @click.option("-o", "--output-file", type=click.Path(path_type=Path), help="Write the report here.")
 def check(
     output_format: str,
+    statistics: bool,
     select: tuple[str, ...],
     ignore: tuple[str, ...],
     extend_select: tuple[str, ...],
@@ -125,16 +174,25 @@ def check(
     output_file: Path | None,
     **options: Any,
 ) -> None:
-    """Lint the migrations under PATHS (default: the project root)."""
+    """Lint the migrations under PATHS (default: the project root).
+
+    When PATHS include files (as the pre-commit hook passes them), the whole project is
+    loaded and per-file findings are reported only for PATHS; graph findings always are.
+    """
     from migration_lint.findings import Severity
     from migration_lint.report import REPORTERS
     from migration_lint.rules import run_rules, select_rules, unknown_selectors
+    from migration_lint.targets import Targets
 
     cli_select, cli_ignore = _split_codes(select), _split_codes(ignore)
     cli_extend = _split_codes(extend_select)
     unknown = unknown_selectors([*cli_select, *cli_ignore, *cli_extend])
     if unknown:
         raise UsageFailure(f"unknown rule selector(s): {', '.join(unknown)}")
+    targets = Targets.from_paths(options["paths"])
+    if targets is not None:
+        # The graph needs every migration: load the project, let PATHS filter the report.
+        options = {**options, "paths": (), "anchor": options["paths"][0]}
     analysis = _analyse(**options)
     config = analysis.config
     rules = select_rules(
@@ -142,13 +200,22 @@ def check(
         (*config.ignore, *cli_ignore),
         (*config.extend_select, *cli_extend),
     )
-    findings = run_rules(analysis, rules)
+    findings = run_rules(analysis, rules, targets)
     colour = _use_color(color) and not output_file
-    report = REPORTERS[output_format](findings, colour)
+    if statistics:
+        from migration_lint.report.statistics import render_statistics
+
+        report = render_statistics(findings, as_json=output_format == "json")
+    else:
+        context = _report_context(analysis, rules, findings, output_format, colour)
+        report = REPORTERS[output_format](findings, context)
     if output_file:
         output_file.write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False, color=colour)
+    if output_format == "text" and os.environ.get("GITHUB_ACTIONS") == "true":
+        # Like squawk: the log keeps the text, the PR gets the findings on its lines.
+        click.echo(REPORTERS["github"](findings, None), nl=False)
     failing = any(f.severity in (Severity.ERROR, Severity.WARNING) for f in findings)
     sys.exit(1 if failing and not exit_zero else 0)
 

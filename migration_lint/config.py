@@ -502,19 +502,25 @@ _NO_OVERRIDES: Mapping[str, object] = MappingProxyType({})
 
 
 def load_config(
-    start: Path, *, paths: Sequence[Path] = (), overrides: Mapping[str, object] = _NO_OVERRIDES
+    start: Path,
+    *,
+    paths: Sequence[Path] = (),
+    overrides: Mapping[str, object] = _NO_OVERRIDES,
+    anchor: Path | None = None,
 ) -> Config:
     """Resolve the configuration for a run started in ``start`` (normally the cwd).
 
     ``paths`` are the command line's PATHS (relative to ``start``). ``overrides`` holds
     command-line values under the same kebab-case keys as the file; a ``None`` value means
-    "not given". ``cache-dir = false`` disables the cache.
+    "not given". ``cache-dir = false`` disables the cache. ``anchor`` is where the walk up
+    to the project root starts when no ``paths`` are given (default ``start``): ``check``
+    handed files loads the whole project around the first one (:mod:`migration_lint.targets`).
     """
     start = start.resolve()
     cli = _Source("command line", start, overrides)
     cli_values = _check_keys(cli)
     cli_paths = _path_list(cli, "paths", list(paths)) if paths else cli_values.get("paths")
-    first = cli_paths[0] if cli_paths else start
+    first = cli_paths[0] if cli_paths else (start / anchor if anchor else start)
     root, config_file, table = find_root(first)
     root = root or start
     source = _Source(f"{config_file} {_TABLE}", root, table)

@@ -53,7 +53,7 @@ def test_text_report_names_file_line_code_and_hint(tmp_path: Path) -> None:
         "hint: add a merge migration with `python manage.py makemigrations --merge shop`"
         in result.output
     )
-    assert result.output.rstrip().endswith("Found 1 findings (1 errors).")
+    assert result.output.rstrip().endswith("Found 1 finding (1 error).")
     assert "\x1b[" not in result.output
 
 

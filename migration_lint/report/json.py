@@ -6,9 +6,11 @@ import json
 from collections.abc import Sequence
 
 from migration_lint.findings import Finding, summary
+from migration_lint.report.common import ReportContext
 
 
-def render_json(findings: Sequence[Finding], color: bool = False) -> str:
+def render_json(findings: Sequence[Finding], context: ReportContext | None = None) -> str:
+    """The DESIGN.md contract: every field of every finding, and the summary counts."""
     records = [
         {
             "code": f.code,

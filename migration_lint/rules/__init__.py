@@ -21,6 +21,7 @@ from migration_lint.rules.base import REGISTRY, Rule
 if TYPE_CHECKING:
     from migration_lint.config import Config
     from migration_lint.pipeline import Analysis
+    from migration_lint.targets import Targets
 
 __all__ = ["REGISTRY", "Rule", "run_rules", "select_rules", "unknown_selectors"]
 
@@ -71,11 +72,15 @@ def _ignored_by_path(config: Config, finding: Finding) -> bool:
     )
 
 
-def run_rules(analysis: Analysis, rules: Sequence[Rule]) -> list[Finding]:
+def run_rules(
+    analysis: Analysis, rules: Sequence[Rule], targets: Targets | None = None
+) -> list[Finding]:
     """Run ``rules`` and return the findings nobody silenced, sorted by place.
 
     With a cache directory, each rule's issues are reused from the last run when nothing the
-    rules read has changed (:mod:`migration_lint.results_cache`).
+    rules read has changed (:mod:`migration_lint.results_cache`). With ``targets`` (the
+    files ``check`` was handed, see :mod:`migration_lint.targets`), findings of file-scoped
+    rules are kept only when they point at a target.
     """
     cache_dir = analysis.config.cache_dir
     digest = inputs_digest(analysis) if cache_dir is not None else b""
@@ -92,6 +97,8 @@ def run_rules(analysis: Analysis, rules: Sequence[Rule]) -> list[Finding]:
         for issue in issues:
             finding = rule.finding(issue)
             if finding.app in analysis.external_apps:
+                continue
+            if targets is not None and rule.scope == "file" and not targets.covers(finding.path):
                 continue
             migration = files_by_path.get(finding.path)
             if migration is not None and _suppressed(migration.suppressions, finding):

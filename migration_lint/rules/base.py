@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from migration_lint.findings import Finding, Severity
 from migration_lint.model import Span
@@ -38,13 +38,23 @@ class Issue:
 
 Check = Callable[["Analysis"], Iterable[Issue]]
 
+#: Where a rule's findings can come from, which decides what ``check FILE ...`` reports.
+#: ``"file"``: a finding is caused by the content of the file it points at (an unreadable
+#: file, an unknown operation), so when files are passed (the pre-commit hook) it is reported
+#: only for those files. ``"project"``: a finding can be caused by a file other than the one
+#: it points at (a new migration makes an old one a conflicting leaf, a deleted file leaves a
+#: dependency dangling), so it is always reported.
+Scope = Literal["file", "project"]
+
 
 @dataclass(frozen=True)
 class Rule:
     """A rule: stable ``code``, kebab-case ``name``, default ``severity`` and its check.
 
     ``doc`` is the check's docstring: what it finds, then sections ``Why it hurts`` and
-    ``What to do instead`` (shown by ``migration-lint rule CODE``).
+    ``What to do instead`` (shown by ``migration-lint rule CODE``). ``scope`` is described
+    at :data:`Scope`; a rule is project-scoped unless it says otherwise, so that a rule
+    nobody thought about is never hidden from the pre-commit hook.
     """
 
     code: str
@@ -52,6 +62,7 @@ class Rule:
     severity: Severity
     summary: str
     check: Check
+    scope: Scope = "project"
 
     @property
     def doc(self) -> str:
@@ -79,13 +90,15 @@ class Rule:
 REGISTRY: dict[str, Rule] = {}
 
 
-def rule(code: str, name: str, severity: Severity, summary: str) -> Callable[[Check], Check]:
+def rule(
+    code: str, name: str, severity: Severity, summary: str, *, scope: Scope = "project"
+) -> Callable[[Check], Check]:
     """Register ``check`` as rule ``code``; codes and names must be unique forever."""
 
     def register(check: Check) -> Check:
         if code in REGISTRY or any(r.name == name for r in REGISTRY.values()):
             raise ValueError(f"rule {code} {name} registered twice")
-        REGISTRY[code] = Rule(code, name, severity, summary, check)
+        REGISTRY[code] = Rule(code, name, severity, summary, check, scope)
         return check
 
     return register

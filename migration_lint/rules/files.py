@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     "unknown-operation",
     Severity.INFO,
     "An operation class that is not one of Django's: its effect is unknown to the linter",
+    scope="file",
 )
 def unknown_operation(analysis: Analysis) -> Iterator[Issue]:
     """Finds operations whose class is not one of Django's built-in operations.
@@ -58,6 +59,7 @@ def unknown_operation(analysis: Analysis) -> Iterator[Issue]:
     "unreadable-migration",
     Severity.ERROR,
     "A migration file (or part of it) could not be parsed or evaluated statically",
+    scope="file",
 )
 def unreadable_migration(analysis: Analysis) -> Iterator[Issue]:
     """Finds migration files, or parts of them, that the static reader could not evaluate.

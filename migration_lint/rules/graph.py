@@ -209,6 +209,7 @@ def _number(name: str) -> int | None:
     "duplicate-number",
     Severity.WARNING,
     "Two migrations of an app share a number but are not parallel branches of a merge",
+    scope="file",
 )
 def duplicate_number(analysis: Analysis) -> Iterator[Issue]:
     """Finds two migrations of one app with the same number where one depends on the other.

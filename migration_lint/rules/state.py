@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     Severity.ERROR,
     "An operation Django rejects while loading the migrations (missing model or field, bad "
     "arguments)",
+    scope="file",
 )
 def invalid_state_operation(analysis: Analysis) -> Iterator[Issue]:
     """Finds operations that make Django's migration loader raise.
