@@ -222,23 +222,80 @@ def check(
 
 @main.command()
 @project_options
+@click.option(
+    "--target",
+    "targets",
+    multiple=True,
+    metavar="APP[.NAME]",
+    help="What `migrate APP [NAME]` targets: an app, app.<name prefix> or app.zero "
+    "(repeatable; default: every leaf).",
+)
 @click.option("--list", "as_list", is_flag=True, help="Print like `showmigrations --plan`.")
-def plan(as_list: bool, **options: Any) -> None:
-    """Print the apply plan on an empty database, exactly as `migrate --plan` does."""
-    from migration_lint.plan import migration_plan, showmigrations_plan
+@click.option(
+    "--applied",
+    "applied_file",
+    type=click.Path(path_type=Path),
+    help="Applied migrations: `showmigrations --plan`/`--list` output or a JSON list.",
+)
+@click.option("--from-ref", help="The migrations that exist at this git ref count as applied.")
+@click.option("--database", help="Read django_migrations from this database (sqlite:///path).")
+def plan(
+    targets: tuple[str, ...],
+    as_list: bool,
+    applied_file: Path | None,
+    from_ref: str | None,
+    database: str | None,
+    **options: Any,
+) -> None:
+    """Print the plan exactly as `migrate --plan` does (`--list`: `showmigrations --plan`).
+
+    The database is empty unless --applied, --from-ref or --database says what is applied.
+    """
+    from migration_lint.applied import AppliedSourceError, applied_rows, with_applied
+    from migration_lint.plan import (
+        PlanError,
+        migration_plan,
+        parse_targets,
+        showmigrations_plan,
+    )
     from migration_lint.plan_text import format_migrate_plan
 
     analysis = _analyse(**options)
     loaded = analysis.loaded
-    # Django's loader raises for every one of these; the history check needs a database.
+    try:
+        rows = applied_rows(
+            analysis.project,
+            loaded,
+            applied_file=applied_file,
+            from_ref=from_ref,
+            database=database,
+        )
+    except AppliedSourceError as error:
+        raise UsageFailure(str(error)) from error
+    if rows is not None:
+        loaded = with_applied(loaded, rows)
+    # Django's loader raises for every one of these before anything else happens.
     fatal = [p for p in loaded.problems if p.kind != "inconsistent-history"]
     if fatal:
         for problem in fatal:
             click.echo(f"error: {problem.message}", err=True)
         sys.exit(1)
     if as_list:
-        click.echo(showmigrations_plan(loaded), nl=False)
+        # `showmigrations --plan APP ...` takes app labels only and checks no history.
+        if any("." in target for target in targets):
+            raise UsageFailure("--list takes app labels as --target, not migrations")
+        try:
+            click.echo(showmigrations_plan(loaded, targets), nl=False)
+        except PlanError as error:
+            click.echo(str(error), err=True)
+            sys.exit(2)
         return
+    # `migrate`'s order: history, then conflicts, then the arguments.
+    inconsistent = loaded.check_consistent_history()
+    if inconsistent:
+        for problem in inconsistent:
+            click.echo(f"InconsistentMigrationHistory: {problem.message}", err=True)
+        sys.exit(1)
     conflicts = loaded.detect_conflicts()
     if conflicts:
         names = "; ".join(f"{', '.join(n)} in {app}" for app, n in conflicts.items())
@@ -249,9 +306,14 @@ def plan(as_list: bool, **options: Any) -> None:
             err=True,
         )
         sys.exit(1)
-    steps = migration_plan(loaded, loaded.graph.leaf_nodes(), clean_start=True)
+    try:
+        steps = migration_plan(loaded, parse_targets(loaded, targets))
+    except PlanError as error:
+        click.echo(f"CommandError: {error}", err=True)
+        sys.exit(1)
+    by_key = {**loaded.disk_migrations, **analysis.by_key}
     click.echo(
-        format_migrate_plan([(analysis.by_key[key], backwards) for key, backwards in steps]),
+        format_migrate_plan([(by_key[key], backwards) for key, backwards in steps]),
         nl=False,
     )
 
@@ -353,3 +415,125 @@ def state(
         click.echo(json.dumps(encode_state(models), indent=1))
     else:
         click.echo(state_text(models), nl=False)
+
+
+def _write_new_file(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically and never over an existing file.
+
+    The text goes to a temporary file in the same directory first; ``os.link`` then gives
+    it its name only if that name is still free (an ``os.replace`` would silently replace a
+    file created meanwhile). Filesystems without hard links fall back to ``os.replace``
+    after a last existence check.
+    """
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:
+            if path.exists():
+                raise FileExistsError(path) from None
+            os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+@main.command()
+@project_options
+@click.option("--app", "apps", multiple=True, help="Only merge these app labels.")
+@click.option("--dry-run", is_flag=True, help="Print the merge file(s) instead of writing them.")
+@click.option("--name", "merge_name", help="Name suffix instead of `merge_<leaves>`.")
+@click.option("--no-header", is_flag=True, help="Leave out the `# Generated by` first line.")
+@click.option(
+    "--check", "check_only", is_flag=True, help="Exit 1 if a merge is needed; write nothing."
+)
+@click.option("--force", is_flag=True, help="Merge even when the branches really conflict.")
+def merge(
+    apps: tuple[str, ...],
+    dry_run: bool,
+    merge_name: str | None,
+    no_header: bool,
+    check_only: bool,
+    force: bool,
+    **options: Any,
+) -> None:
+    """Write the merge migrations `makemigrations --merge --noinput` would write.
+
+    Exit codes: 0 merged (or nothing to merge), 1 a merge is needed (`--check`), the
+    branches really conflict (without `--force`), or Django would fail (no common ancestor,
+    a broken graph); 2 usage errors, including a merge file that already exists (nothing
+    is ever overwritten: pick another `--name`). Nothing is written unless every app can be
+    merged.
+    """
+    from migration_lint.merge import MergeError, plan_merge
+    from migration_lint.pipeline import display_path
+
+    if merge_name is not None and not merge_name.isidentifier():
+        raise UsageFailure("The migration name must be a valid Python identifier.")
+    analysis = _analyse(**options)
+    loaded = analysis.loaded
+    unknown = sorted(set(apps) - loaded.installed_apps)
+    if unknown:
+        raise UsageFailure(f"No installed app with label {unknown[0]!r}.")
+    # Django's loader raises for these before makemigrations looks at the leaves.
+    fatal = [p for p in loaded.problems if p.kind not in ("inconsistent-history",)]
+    if fatal:
+        for problem in fatal:
+            click.echo(f"error: {problem.message}", err=True)
+        sys.exit(1)
+    conflicts = {
+        app: leaves for app, leaves in loaded.detect_conflicts().items() if not apps or app in apps
+    }
+    if not conflicts:
+        click.echo("No conflicts detected to merge.")
+        return
+    if check_only:
+        for app, leaves in conflicts.items():
+            click.echo(f"{app}: merge needed ({', '.join(leaves)})")
+        sys.exit(1)
+    try:
+        plans = [
+            plan_merge(loaded, app, leaves, analysis.by_key, merge_name)
+            for app, leaves in conflicts.items()
+        ]
+    except MergeError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    refused = False
+    for merge_plan in plans:
+        click.echo(merge_plan.listing(), nl=False)
+        for conflict in merge_plan.conflicts():
+            refused = True
+            prefix = "warning" if force else "error"
+            click.echo(f"{prefix}: {merge_plan.app}: {conflict.explain()}", err=True)
+    if refused and not force:
+        click.echo(
+            "error: an empty merge would not reconcile these branches; fix them, or pass "
+            "--force to merge anyway",
+            err=True,
+        )
+        sys.exit(1)
+    existing = [p.path for p in plans if p.path.exists()]
+    if existing:
+        raise UsageFailure(
+            f"{display_path(existing[0])} already exists; not overwriting it (use --name)"
+        )
+    for merge_plan in plans:
+        text = merge_plan.render(include_header=not no_header)
+        if dry_run:
+            click.echo(f"Full merge migrations file '{merge_plan.path.name}':")
+            click.echo(text, nl=False)
+            continue
+        try:
+            _write_new_file(merge_plan.path, text)
+        except FileExistsError as error:
+            raise UsageFailure(
+                f"{display_path(merge_plan.path)} already exists; not overwriting it"
+            ) from error
+        click.echo(f"\nCreated new merge migration {display_path(merge_plan.path)}")

@@ -18,6 +18,7 @@ __all__ = [
     "Target",
     "migrate_targets",
     "migration_plan",
+    "parse_targets",
     "resolve_target",
     "showmigrations_list",
     "showmigrations_plan",
@@ -172,6 +173,23 @@ def migrate_targets(
         return [resolve_target(loaded, app_label, migration_name)]
     _check_migrated(loaded, app_label)
     return [key for key in loaded.graph.leaf_nodes() if key[0] == app_label]
+
+
+def parse_targets(loaded: LoadedGraph, specs: Sequence[str]) -> list[Target]:
+    """The targets of ``plan --target`` values, in order: each is what ``migrate`` would
+    target for ``app`` (``migrate app``) or ``app.name`` (``migrate app name``, where the
+    name is a prefix or ``zero``). No spec: every leaf, as a bare ``migrate``.
+
+    App labels contain no dot, so the first dot separates the label from the name.
+    Raises :class:`PlanError` with ``migrate``'s messages.
+    """
+    if not specs:
+        return migrate_targets(loaded)
+    targets: list[Target] = []
+    for spec in specs:
+        app_label, _, name = spec.partition(".")
+        targets.extend(migrate_targets(loaded, app_label, name or None))
+    return targets
 
 
 def _validate_app_names(loaded: LoadedGraph, app_labels: Sequence[str]) -> None:

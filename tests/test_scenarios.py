@@ -12,7 +12,8 @@ and ``python -m migration_lint`` (one subprocess per command) then run on the sa
   NodeNotFoundError / CircularDependencyError / CommandError / ValueError ⇔ we report
   ML002 / ML003 / ML004 carrying Django's text (cycles compared as sets of nodes); no ML009.
 
-Plans are compared on an empty database only: the CLI has no way yet to say what is applied.
+Plans are compared on an empty database here; tests/test_plan_applied.py compares them on
+databases that real `migrate` brought to intermediate states.
 """
 
 from __future__ import annotations

@@ -1,0 +1,325 @@
+"""Where ``plan`` gets the set of applied migrations from, without Django.
+
+``migrate --plan`` depends on what the database has recorded in ``django_migrations``. We
+read the same facts from one of four sources:
+
+* nothing: an empty database (the default);
+* a file: the text ``showmigrations --plan`` or ``showmigrations --list`` printed (so a
+  user can paste what production says), or a JSON list of ``"app.name"``;
+* a git ref: the migrations that existed at that commit count as applied - the question
+  "what will deploying this branch run?" when the ref is what is deployed now;
+* a database URL: the ``django_migrations`` rows of a SQLite file, read-only.
+
+Every source yields *recorder rows* (:func:`migration_lint.loader.build_graph`'s
+``applied``), in the order the database would hold them, because both the squash
+adjustments and ``check_consistent_history`` are defined on the raw rows. The database rows
+are taken as they are; the rows a file or a git ref imply are completed as ``migrate``
+records them (applying a squash records every migration it replaces, recursively, and the
+squash itself), since those sources only show the squash once it is in use.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from pathlib import Path, PurePosixPath
+from urllib.parse import quote, unquote, urlsplit
+
+from migration_lint.discovery import Project, module_name
+from migration_lint.graph import Key
+from migration_lint.loader import LoadedGraph, build_graph
+
+__all__ = [
+    "AppliedSourceError",
+    "applied_from_database",
+    "applied_from_git_ref",
+    "applied_rows",
+    "parse_applied_text",
+    "read_applied_file",
+    "with_applied",
+    "with_replaced",
+]
+
+
+class AppliedSourceError(Exception):
+    """The applied set could not be read (a usage problem: bad file, URL or git ref)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Files: showmigrations output or JSON
+
+
+def _split_key(text: str) -> Key:
+    """``"app.name"`` -> ``("app", "name")``; app labels never contain a dot, names may not."""
+    app, dot, name = text.partition(".")
+    if not dot or not app or not name:
+        raise AppliedSourceError(f"not a migration of the form app.name: {text!r}")
+    return (app, name)
+
+
+def _parse_json(text: str) -> list[Key]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AppliedSourceError(f"invalid JSON: {error}") from None
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+        raise AppliedSourceError('the JSON must be a list of "app.name" strings')
+    return [_split_key(item) for item in data]
+
+
+def _strip_suffix(title: str) -> str:
+    """The migration name of a ``--list`` title: drop ``(N squashed migrations)`` and the
+    ``(applied at ...)`` of verbosity 2 (names never contain spaces)."""
+    return title.split(" ", 1)[0]
+
+
+def parse_applied_text(text: str) -> list[Key]:
+    """The applied migrations a ``showmigrations --plan`` / ``--list`` text or JSON shows.
+
+    ``--plan`` lines are ``[X]  app.name`` (optionally `` ... (deps)``); ``--list`` gives an
+    app line, then `` [X] name`` lines. ``[-]`` (a squash whose replaced migrations are all
+    applied but which is not recorded itself) is not a row; ``[ ]`` lines are unapplied.
+    """
+    stripped = text.strip()
+    if stripped.startswith("[") and stripped[:3] not in ("[X]", "[ ]"):
+        return _parse_json(stripped)
+    rows: list[Key] = []
+    app: str | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.strip() == "(no migrations)":
+            continue
+        if line.startswith("[X]  ") or line.startswith("[ ]  "):
+            if line.startswith("[X]"):
+                rows.append(_split_key(line[5:].split(" ", 1)[0]))
+        elif line.startswith(" [X] ") or line.startswith(" [ ] ") or line.startswith(" [-] "):
+            if app is None:
+                raise AppliedSourceError(f"line {number}: a migration before any app line")
+            if line.startswith(" [X] "):
+                rows.append((app, _strip_suffix(line[5:])))
+        elif not line.startswith(" ") and " " not in line.strip():
+            app = line.strip()
+        else:
+            raise AppliedSourceError(
+                f"line {number}: not showmigrations --plan/--list output: {line!r}"
+            )
+    return rows
+
+
+def read_applied_file(path: Path) -> list[Key]:
+    """:func:`parse_applied_text` of a file, with a clear error when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise AppliedSourceError(f"cannot read {path}: {error}") from None
+    try:
+        return parse_applied_text(text)
+    except AppliedSourceError as error:
+        raise AppliedSourceError(f"{path}: {error}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# A database: django_migrations
+
+
+def _sqlite_path(url: str) -> Path:
+    """The file of ``sqlite:///relative/path`` or ``sqlite:////absolute/path``.
+
+    The convention of dj-database-url (what most settings files parse ``DATABASE_URL``
+    with): everything after ``sqlite:///`` is the path.
+    """
+    parts = urlsplit(url)
+    if parts.scheme != "sqlite":
+        raise AppliedSourceError(
+            f"unsupported database URL {url!r}: only sqlite:///path is supported"
+        )
+    if parts.netloc:
+        raise AppliedSourceError(f"a SQLite URL has no host: use sqlite:///path, not {url!r}")
+    path = unquote(parts.path[1:])
+    if not path:
+        raise AppliedSourceError(f"no file in database URL {url!r}")
+    return Path(path)
+
+
+def applied_from_database(url: str) -> list[Key]:
+    """The ``(app, name)`` rows of ``django_migrations`` in id order, as the recorder reads
+    them; a database without the table has nothing applied (``MigrationRecorder``).
+
+    The file is opened read-only through a URI, so a mistyped path is an error instead of
+    a new empty database.
+    """
+    path = _sqlite_path(url)
+    if not path.is_file():
+        raise AppliedSourceError(f"no such database file: {path}")
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    try:
+        connection = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error as error:
+        raise AppliedSourceError(f"cannot open {path}: {error}") from None
+    try:
+        has_table = connection.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+        ).fetchone()
+        if not has_table:
+            return []
+        rows = connection.execute("SELECT app, name FROM django_migrations ORDER BY id")
+        return [(str(app), str(name)) for app, name in rows]
+    except sqlite3.Error as error:
+        raise AppliedSourceError(f"cannot read django_migrations from {path}: {error}") from None
+    finally:
+        connection.close()
+
+
+# --------------------------------------------------------------------------------------------
+# A git ref
+
+
+def _git(cwd: Path, *args: str) -> str:
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
+        )
+    except OSError as error:
+        raise AppliedSourceError(f"cannot run git: {error}") from None
+    if result.returncode != 0:
+        message = result.stderr.strip().splitlines()
+        raise AppliedSourceError(f"git {args[0]} failed: {message[-1] if message else ''}")
+    return result.stdout
+
+
+def migration_names_in_listing(paths: Iterable[str]) -> list[str]:
+    """The migration names Django would load from a directory given its file names.
+
+    Same rules as :func:`migration_lint.discovery.migration_names` for a listing instead of
+    a directory on disk: module suffixes only, first file of each module name wins in
+    sorted order, no dotted names, no ``__init__``, nothing starting with ``_`` or ``~``.
+    Files in sub-directories are not passed here (sub-packages are never migrations).
+    """
+    seen: set[str] = set()
+    names: list[str] = []
+    for filename in sorted(paths):
+        name = module_name(filename)
+        if not name or name == "__init__" or "." in name or name in seen:
+            continue
+        seen.add(name)
+        if name[0] not in "_~":
+            names.append(name)
+    return names
+
+
+def applied_from_git_ref(project: Project, loaded: LoadedGraph, ref: str) -> list[Key]:
+    """Every migration whose file exists at ``ref``, in the current graph's plan order.
+
+    Each migrated app's migrations directory (as discovered now) is listed at ``ref`` with
+    ``git ls-tree``. Apps whose migrations live outside the repository (Django's contrib
+    apps, installed packages) are not versioned with the project: their migrations all count
+    as applied. Rows are ordered as the full plan orders them (files the ref has but the
+    work tree has not go last), so ``check_consistent_history`` sees a plausible history.
+    """
+    roots = {app.migrations_path for app in project.apps if app.migrations_path is not None}
+    if not roots:
+        return []
+    anchor = next(iter(sorted(roots)))
+    toplevel = Path(_git(anchor, "rev-parse", "--show-toplevel").strip()).resolve()
+    _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    listing = _git(toplevel, "ls-tree", "-r", "--name-only", "-z", ref).split("\0")
+    by_directory: dict[PurePosixPath, list[str]] = {}
+    for entry in listing:
+        if entry:
+            path = PurePosixPath(entry)
+            by_directory.setdefault(path.parent, []).append(path.name)
+    rows: list[Key] = []
+    for app in project.apps:
+        if app.migrations_path is None:
+            continue
+        directory = app.migrations_path.resolve()
+        if not directory.is_relative_to(toplevel):
+            rows.extend(key for key in loaded.disk_migrations if key[0] == app.label)
+            continue
+        relative = PurePosixPath(directory.relative_to(toplevel).as_posix())
+        # ls-tree lists no empty directory; the ref then simply has no migrations here.
+        files = by_directory.get(relative, [])
+        if "__init__.py" not in files and not any(module_name(f) == "__init__" for f in files):
+            continue  # no package at the ref: nothing was migrated
+        rows.extend((app.label, name) for name in migration_names_in_listing(files))
+    order = {key: index for index, key in enumerate(loaded.graph.leaf_nodes())}
+    plan_order: dict[Key, int] = {}
+    seen: set[Key] = set()
+    for leaf in order:
+        for key in loaded.graph.iterative_dfs(leaf, seen=seen):
+            plan_order.setdefault(key, len(plan_order))
+    return sorted(rows, key=lambda key: plan_order.get(key, len(plan_order)))
+
+
+# --------------------------------------------------------------------------------------------
+# Using the rows
+
+
+def with_replaced(loaded: LoadedGraph, rows: Sequence[Key]) -> list[Key]:
+    """``rows`` plus what ``migrate`` records along with each applied squash.
+
+    Applying a squash records everything it replaces (recursively, Django 6.0+) and the
+    squash. ``showmigrations --plan`` shows only the squash once it is in use, and a git ref
+    only says the file existed, so without this the loader would see a recorded squash with
+    unrecorded replaced migrations and treat it as unapplied.
+    """
+    result: dict[Key, None] = {}
+
+    def add(key: Key, visiting: frozenset[Key]) -> None:
+        migration = loaded.disk_migrations.get(key)
+        if migration is not None and key not in visiting:
+            for dependency in migration.replaces:
+                add((dependency.app_label, dependency.name), visiting | {key})
+        result[key] = None
+
+    for row in rows:
+        add(row, frozenset())
+    return list(result)
+
+
+def with_applied(loaded: LoadedGraph, rows: Sequence[Key]) -> LoadedGraph:
+    """The graph ``loaded`` was built from, built again as Django's loader would build it
+    with a connection whose ``django_migrations`` holds ``rows``."""
+    if loaded.options is None:
+        raise ValueError("this LoadedGraph was not made by build_graph()")
+    options = {
+        item.name: getattr(loaded.options, item.name)
+        for item in fields(loaded.options)
+        if item.name != "applied"
+    }
+    return build_graph(applied=tuple(rows), **options)
+
+
+def applied_rows(
+    project: Project,
+    loaded: LoadedGraph,
+    *,
+    applied_file: Path | None = None,
+    from_ref: str | None = None,
+    database: str | None = None,
+) -> list[Key] | None:
+    """The recorder rows from the one source given, or ``None`` when none is (empty DB).
+
+    Raises :class:`AppliedSourceError` when more than one source is given or the source
+    cannot be read.
+    """
+    given = [
+        name
+        for name, value in (
+            ("--applied", applied_file),
+            ("--from-ref", from_ref),
+            ("--database", database),
+        )
+        if value is not None
+    ]
+    if len(given) > 1:
+        raise AppliedSourceError(f"{' and '.join(given)} cannot be combined: give one source")
+    if applied_file is not None:
+        return with_replaced(loaded, read_applied_file(applied_file))
+    if from_ref is not None:
+        return with_replaced(loaded, applied_from_git_ref(project, loaded, from_ref))
+    if database is not None:
+        return applied_from_database(database)
+    return None
