@@ -508,6 +508,8 @@ def merge(
     refused = False
     for merge_plan in plans:
         click.echo(merge_plan.listing(), nl=False)
+        for note in merge_plan.unchecked():
+            click.echo(f"warning: {merge_plan.app}: {note}", err=True)
         for conflict in merge_plan.conflicts():
             refused = True
             prefix = "warning" if force else "error"

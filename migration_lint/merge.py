@@ -7,9 +7,13 @@ change the same column: the graph is linear again, but the database ends in whic
 ran last. So besides reproducing Django's file name and text, this module compares the
 branches and reports the operations that really conflict, so the command can refuse them.
 
-The conflict detection reads the operations' literal arguments (model, field, index and
-constraint names, relation targets); operations whose names are not literals are not
-compared (they cannot be named statically, and guessing would produce false refusals).
+The conflict detection does not read the operations' arguments: it replays each branch from
+the common ancestor (:mod:`migration_lint.state.replay`) and compares the model states
+before and after every operation. So a model or field renamed earlier on a branch is still
+recognised under its new name, names the replay evaluated count as well as literals, and
+``state_operations`` count for what they do. Operations whose effect on the state is unknown
+(custom ones, ``RunPython``, ``RunSQL`` without ``state_operations``, or one the replay could
+not apply) are listed as not checked: guessing what they touch would produce false refusals.
 """
 
 from __future__ import annotations
@@ -24,17 +28,11 @@ from pathlib import Path
 from migration_lint.describe import describe
 from migration_lint.graph import Key
 from migration_lint.loader import LoadedGraph
-from migration_lint.model import (
-    Call,
-    DictValue,
-    ListValue,
-    MigrationFile,
-    OperationCall,
-    SetValue,
-    TupleValue,
-    Value,
-)
+from migration_lint.model import Call, MigrationFile, OperationCall, Value
 from migration_lint.pipeline import display_path
+from migration_lint.settings_facts import SettingsFacts
+from migration_lint.state.project import ModelKey, ModelState, resolve_relation, truth
+from migration_lint.state.replay import MigrationStep, replay_loaded
 from migration_lint.writer import MigrationText, render_migration
 
 __all__ = [
@@ -118,131 +116,225 @@ def formatted_description(op: OperationCall) -> str:
 
 # -- what an operation touches --------------------------------------------------------------
 
+#: Operations that may change the schema in ways the state does not record: their SQL or
+#: code is never compared, even when (``RunSQL``) their ``state_operations`` are.
+_RUN_PYTHON, _RUN_SQL = "django.db.migrations.RunPython", "django.db.migrations.RunSQL"
+
 
 @dataclass(frozen=True)
 class Touch:
     """One thing an operation changes or relies on, keyed so that both branches compare.
 
-    ``kind`` is ``model`` / ``field`` / ``index`` / ``constraint`` for changes, ``uses`` when
-    the operation only needs the model to exist under that name (a field on it, a relation
-    to it), and ``rename`` for the old name of a renamed model or field.
+    ``kind`` is ``model`` / ``field`` / ``index`` / ``constraint`` for changes (``action``
+    says whether it was added, changed or removed), ``uses`` when the operation only needs
+    the model to exist under that name (a field on it, a relation to it), and ``rename`` for
+    the old name of a renamed model or field. Models and fields are named as they were at
+    the common ancestor, whatever the branch renamed before: that is the name the other
+    branch knows them by.
     """
 
     kind: str
     target: tuple[str, ...]
     migration: MigrationFile
     operation: OperationCall
+    action: str = "change"
 
     @property
     def where(self) -> str:
         """``path:line`` of the operation, for the explanation."""
-        return f"{display_path(self.migration.path)}:{self.operation.span.line}"
+        return _where(self.migration, self.operation)
 
 
-def _name(value: Value) -> str | None:
-    """A literal name, lowercased as Django compares model and field names; else None."""
-    return value.lower() if isinstance(value, str) else None
+def _where(migration: MigrationFile, operation: OperationCall) -> str:
+    """``path:line`` of an operation in a migration: where to look."""
+    return f"{display_path(migration.path)}:{operation.span.line}"
 
 
-def _model_reference(value: Value, app: str) -> tuple[str, str] | None:
-    """``"app.Model"`` / ``"Model"`` (a relation's ``to``) as ``(app, model)``, lowercased."""
-    if not isinstance(value, str) or value == "self":
-        return None
-    label, _, model = value.rpartition(".")
-    return ((label or app).lower(), model.lower())
+def _named(items: Iterable[Value]) -> dict[str, Value]:
+    """Indexes or constraints by lower-cased name; unnamed ones cannot clash by name."""
+    found = {}
+    for item in items:
+        name = item.kwarg("name") if isinstance(item, Call) else None
+        if isinstance(name, str) and name:
+            found[name.lower()] = item
+    return found
 
 
-def _relations(value: Value, app: str) -> Iterator[tuple[str, str]]:
-    """Models a field definition (or fields list) points to through ``to=`` or its first
-    positional argument, at any depth: those models must still exist under that name."""
-    if isinstance(value, Call):
-        if value.func.endswith(("ForeignKey", "OneToOneField", "ManyToManyField", "ForeignObject")):
-            target = value.kwarg("to", value.args[0] if value.args else None)
-            found = _model_reference(target, app)
-            if found:
-                yield found
-        for item in (*value.args, *(v for _, v in value.kwargs)):
-            yield from _relations(item, app)
-    elif isinstance(value, (ListValue, TupleValue, SetValue)):
-        for item in value.items:
-            yield from _relations(item, app)
-    elif isinstance(value, DictValue):
-        for _, item in value.items:
-            yield from _relations(item, app)
+def _relations(model: ModelState, fields: Iterable[str]) -> Iterator[ModelKey]:
+    """The models the given fields of ``model`` point to (``to`` / ``through``)."""
+    for name in fields:
+        spec = model.fields[name]
+        for kwarg in ("to", "through"):
+            target = spec.kwarg(kwarg)
+            if isinstance(target, str):
+                yield resolve_relation(target, *model.key)
 
 
-def _touches(op: OperationCall, migration: MigrationFile) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """The ``(kind, target)`` pairs ``op`` changes or relies on (see :class:`Touch`)."""
-    app = migration.app_label.lower()
-    name = op.name
-    if not op.path.startswith(_DJANGO_PATHS):
-        return
-    if name == "RenameModel":
-        old, new = _name(op.argument(0, "old_name")), _name(op.argument(1, "new_name"))
-        if old:
-            yield "rename", (app, old)
-        if new:
-            yield "model", (app, new)
-        return
-    if (
-        name in ("CreateModel", "DeleteModel")
-        or name.startswith("AlterModel")
-        or name
-        in (
-            "AlterUniqueTogether",
-            "AlterIndexTogether",
-            "AlterOrderWithRespectTo",
-        )
-    ):
-        model = _name(op.argument(0, "name"))
-        if model:
-            yield "model", (app, model)
-        for related in _relations(op.argument(1, "fields"), app):
-            yield "uses", related
-        return
-    model = _name(op.argument(0, "model_name"))
-    if model is None:
-        return
-    yield "uses", (app, model)
-    if name in ("AddField", "RemoveField", "AlterField"):
-        field = _name(op.argument(1, "name"))
-        if field:
-            yield "field", (app, model, field)
-        for related in _relations(op.argument(2, "field"), app):
-            yield "uses", related
-    elif name == "RenameField":
-        old, new = _name(op.argument(1, "old_name")), _name(op.argument(2, "new_name"))
-        if old:
-            yield "rename", (app, model, old)
-        if new:
-            yield "field", (app, model, new)
-    elif name in ("AddIndex", "AddIndexConcurrently", "AddConstraint", "AddConstraintNotValid"):
-        kind = "index" if "Index" in name else "constraint"
-        definition = op.argument(1, kind)
-        if isinstance(definition, Call):
-            object_name = _name(definition.kwarg("name"))
-            if object_name:
-                yield kind, (app, object_name)
-    elif name in ("RemoveIndex", "RemoveIndexConcurrently", "RemoveConstraint", "AlterConstraint"):
-        object_name = _name(op.argument(1, "name"))
-        if object_name:
-            yield ("index" if "Index" in name else "constraint"), (app, object_name)
-    elif name == "RenameIndex":
-        new = _name(op.argument(1, "new_name"))
-        old = _name(op.argument(2, "old_name"))
-        if old:
-            yield "index", (app, old)
-        if new:
-            yield "index", (app, new)
+def _diff(
+    before: Mapping[str, object], after: Mapping[str, object]
+) -> tuple[list[str], list[str], list[str]]:
+    """Names (as in ``before`` / ``after``) added, removed and changed between two mappings."""
+    added = [name for name in after if name not in before]
+    removed = [name for name in before if name not in after]
+    changed = [name for name in after if name in before and before[name] != after[name]]
+    return added, removed, changed
 
 
-def _branch_touches(migrations: Iterable[MigrationFile]) -> list[Touch]:
-    return [
-        Touch(kind, target, migration, op)
-        for migration in migrations
-        for op in migration.operations
-        for kind, target in _touches(op, migration)
-    ]
+def _model_identity(model: ModelState) -> tuple[object, ...]:
+    """What, when it changes, is a change of the model itself: its name's case, bases,
+    managers and options other than the named indexes and constraints (compared by name)."""
+    options = {k: v for k, v in model.options.items() if k not in ("indexes", "constraints")}
+    return (model.name, model.bases, model.managers, options)
+
+
+class _BranchTouches:
+    """What the operations of one branch touch, read from the replayed states.
+
+    The names of renamed models and fields are mapped back to the common ancestor's, so an
+    ``AlterField`` on ``Novel.name`` after ``Book`` became ``Novel`` and ``title`` became
+    ``name`` touches ``book.title``: what the other branch calls it.
+    """
+
+    def __init__(self) -> None:
+        self.touches: list[Touch] = []
+        self.unchecked: list[tuple[MigrationFile, OperationCall]] = []
+        self._model_origin: dict[ModelKey, ModelKey] = {}
+        self._field_origin: dict[tuple[ModelKey, str], str] = {}
+
+    def model(self, key: ModelKey) -> ModelKey:
+        """The ancestor's key of the model now keyed ``key``."""
+        return self._model_origin.get(key, key)
+
+    def field(self, key: ModelKey, name: str) -> tuple[str, ...]:
+        """The ancestor's ``(app, model, field)`` of field ``name`` of the model ``key``."""
+        origin = self.model(key)
+        return (*origin, self._field_origin.get((origin, name.lower()), name.lower()))
+
+    def read(self, step: MigrationStep) -> None:
+        """Add the touches of every operation of one migration, in order."""
+        for operation in step.operations:
+            call = operation.operation
+            if (
+                operation.notes
+                or call.path == _RUN_PYTHON
+                or (
+                    call.path == _RUN_SQL
+                    and truth(call.argument(2, "state_operations")) is not True
+                )
+            ):
+                self.unchecked.append((step.migration, call))
+            keys = list(dict.fromkeys(key for key, _ in operation.events))
+            changes = {
+                key: (
+                    step.model_before(operation.index, key),
+                    step.model_after(operation.index, key),
+                )
+                for key in keys
+            }
+            self._operation(step.migration, call, changes)
+
+    def _add(
+        self,
+        migration: MigrationFile,
+        call: OperationCall,
+        kind: str,
+        target: tuple[str, ...],
+        action: str = "change",
+    ) -> None:
+        self.touches.append(Touch(kind, target, migration, call, action))
+
+    def _operation(
+        self,
+        migration: MigrationFile,
+        call: OperationCall,
+        changes: Mapping[ModelKey, tuple[ModelState | None, ModelState | None]],
+    ) -> None:
+        """One operation's touches from the models it changed (``before``, ``after``).
+
+        A rename (one model gone and one new, or one field gone and one new on a model) is
+        recorded as such; whatever else it changed (relations that pointed to the old name)
+        follows from it, so those models are only used, not changed.
+        """
+        created = [key for key, (before, after) in changes.items() if before is None and after]
+        removed = [key for key, (before, after) in changes.items() if before and after is None]
+        renamed = len(created) == len(removed) == 1
+        if renamed:
+            origin = self.model(removed[0])
+            self._add(migration, call, "rename", origin)
+            self._add(migration, call, "model", created[0], "add")
+            self._model_origin.pop(removed[0], None)
+            self._model_origin[created[0]] = origin
+        for key, (before, after) in changes.items():
+            if renamed and key in (created[0], removed[0]):
+                continue
+            if before is None and after is not None:
+                self._model_origin.pop(key, None)
+                self._add(migration, call, "model", key, "add")
+                self._uses(migration, call, after, after.fields)
+                self._objects(migration, call, None, after)
+            elif before is not None and after is None:
+                self._add(migration, call, "model", self.model(key), "remove")
+            elif before is not None and after is not None:
+                self._add(migration, call, "uses", self.model(key))
+                if not renamed:
+                    self._changed(migration, call, before, after)
+
+    def _uses(
+        self,
+        migration: MigrationFile,
+        call: OperationCall,
+        model: ModelState,
+        fields: Iterable[str],
+    ) -> None:
+        """The models the given fields point to must keep their names."""
+        for target in _relations(model, fields):
+            self._add(migration, call, "uses", self.model(target))
+
+    def _changed(
+        self, migration: MigrationFile, call: OperationCall, before: ModelState, after: ModelState
+    ) -> None:
+        """The fields, indexes, constraints and options an operation changed on one model."""
+        key = after.key
+        added, removed, changed = _diff(before.fields, after.fields)
+        if len(added) == len(removed) == 1:
+            old = self.field(key, removed[0])
+            self._add(migration, call, "rename", old)
+            self._add(migration, call, "field", (*self.model(key), added[0].lower()), "add")
+            self._field_origin[(self.model(key), added[0].lower())] = old[2]
+            return
+        for names, action in ((added, "add"), (removed, "remove"), (changed, "change")):
+            for name in names:
+                if action == "add":
+                    self._field_origin.pop((self.model(key), name.lower()), None)
+                self._add(migration, call, "field", self.field(key, name), action)
+        self._uses(migration, call, after, [*added, *changed])
+        self._objects(migration, call, before, after)
+        if _model_identity(before) != _model_identity(after):
+            self._add(migration, call, "model", self.model(key))
+
+    def _objects(
+        self,
+        migration: MigrationFile,
+        call: OperationCall,
+        before: ModelState | None,
+        after: ModelState,
+    ) -> None:
+        """Indexes and constraints added, removed or changed, by name (app-wide: the
+        database namespace of those names is wider than one model)."""
+        for kind, option in (("index", "indexes"), ("constraint", "constraints")):
+            old = _named(before.option_items(option)) if before else {}
+            objects = _diff(old, _named(after.option_items(option)))
+            for names, action in zip(objects, ("add", "remove", "change"), strict=True):
+                for name in names:
+                    self._add(migration, call, kind, (after.app_label, name), action)
+
+
+def _branch_touches(steps: Iterable[MigrationStep]) -> _BranchTouches:
+    """Replay-derived touches of one branch's migrations, in plan order."""
+    branch = _BranchTouches()
+    for step in steps:
+        branch.read(step)
+    return branch
 
 
 @dataclass(frozen=True)
@@ -280,7 +372,7 @@ def _conflict_reason(first: Touch, second: Touch) -> str | None:
     a, b = first, second
     if a.kind == b.kind and a.kind in ("model", "field", "index", "constraint"):
         if a.target == b.target:
-            if a.operation.name == b.operation.name == "AddField":
+            if a.kind == "field" and a.action == b.action == "add":
                 return f"both branches add the field {_target_text(a.target)}"
             return f"both branches change the {a.kind} {_target_text(a.target)}"
         return None
@@ -293,7 +385,7 @@ def _conflict_reason(first: Touch, second: Touch) -> str | None:
             )
         if (
             old.kind == "model"
-            and old.operation.name == "DeleteModel"
+            and old.action == "remove"
             and other.kind in ("uses", "field")
             and other.target[:2] == old.target
         ):
@@ -301,9 +393,12 @@ def _conflict_reason(first: Touch, second: Touch) -> str | None:
     return None
 
 
-def branch_conflicts(branches: Sequence[Sequence[MigrationFile]]) -> list[BranchConflict]:
-    """Every pair of operations from two different branches that really conflict."""
-    touches = [_branch_touches(branch) for branch in branches]
+def branch_conflicts(branches: Sequence[Sequence[MigrationStep]]) -> list[BranchConflict]:
+    """Every pair of operations from two different branches that really conflict.
+
+    ``branches``: per branch, the replayed steps of its migrations after the common ancestor.
+    """
+    touches = [_branch_touches(branch).touches for branch in branches]
     found: list[BranchConflict] = []
     seen: set[tuple[int, int]] = set()
     for i, left in enumerate(touches):
@@ -331,6 +426,8 @@ class MergePlan:
     branches: tuple[tuple[MigrationFile, ...], ...]
     name: str
     path: Path
+    #: Per branch, the replayed steps of those migrations (from the leaf's own plan).
+    steps: tuple[tuple[MigrationStep, ...], ...]
 
     def listing(self) -> str:
         """Django's ``Merging app`` / ``  Branch leaf`` / ``    + op`` lines."""
@@ -342,7 +439,28 @@ class MergePlan:
 
     def conflicts(self) -> list[BranchConflict]:
         """The real conflicts between this plan's branches."""
-        return branch_conflicts(self.branches)
+        return branch_conflicts(self.steps)
+
+    def unchecked(self) -> list[str]:
+        """One line per branch whose operations could not all be compared, naming them.
+
+        Their effect on the schema is unknown to the replay, so :meth:`conflicts` cannot
+        vouch for them: the user has to look at them before trusting an empty merge.
+        """
+        lines = []
+        for leaf, steps in zip(self.leaves, self.steps, strict=True):
+            skipped = _branch_touches(steps).unchecked
+            if skipped:
+                lines.append(
+                    "\n".join(
+                        [
+                            f"branch {leaf}: not checked for conflicts, their effect on the "
+                            "models is unknown:",
+                            *(f"    {_where(m, op)}: {describe(op)}" for m, op in skipped),
+                        ]
+                    )
+                )
+        return lines
 
     def render(self, include_header: bool = True) -> str:
         """The merge file's text, as Django's writer would write it (our header aside)."""
@@ -356,12 +474,16 @@ def plan_merge(
     leaves: Sequence[str],
     migrations: Mapping[Key, MigrationFile],
     name: str | None = None,
+    settings: SettingsFacts | None = None,
 ) -> MergePlan:
     """Django's ``handle_merge`` for one app, up to (not including) writing the file.
 
     Each leaf's ancestry is its forwards plan restricted to the app; the common part is the
     position-wise equal prefix of those lists (not a graph-theoretic common ancestor: Django
     compares DFS orders, and so must we to agree on the branches it prints).
+
+    Each branch is also replayed along its leaf's own plan (``settings`` default to the
+    loader's), so that its operations are compared on the state the common ancestor left.
     """
     ordered = sorted(leaves)
     ancestries = [
@@ -373,12 +495,23 @@ def plan_merge(
     )
     if not common:
         raise MergeError(f"Could not find common ancestor of {ordered!r}")
-    branches = tuple(
-        tuple(migrations[key] for key in ancestry[common:] if key in migrations)
-        for ancestry in ancestries
-    )
+    branch_keys = [
+        [key for key in ancestry[common:] if key in migrations] for ancestry in ancestries
+    ]
+    branches = tuple(tuple(migrations[key] for key in keys) for keys in branch_keys)
+    if settings is None:
+        settings = loaded.options.settings if loaded.options else SettingsFacts()
+    steps = []
+    for leaf, keys in zip(ordered, branch_keys, strict=True):
+        replayed = replay_loaded(loaded, settings, [(app, leaf)]).steps
+        steps.append(tuple(replayed[key] for key in keys if key in replayed))
     migration_name = merge_name(ordered, name)
     directory = Path(migrations[(app, ordered[0])].path).parent
     return MergePlan(
-        app, tuple(ordered), branches, migration_name, directory / f"{migration_name}.py"
+        app,
+        tuple(ordered),
+        branches,
+        migration_name,
+        directory / f"{migration_name}.py",
+        tuple(steps),
     )

@@ -19,7 +19,9 @@ import pytest
 from click.testing import Result
 
 from migration_lint.cli import _write_new_file
-from migration_lint.merge import merge_name, parse_number
+from migration_lint.config import load_config
+from migration_lint.merge import merge_name, parse_number, plan_merge
+from migration_lint.pipeline import analyse
 from migration_lint.writer import MigrationText, render_migration
 from tests.oracle import App, OracleProject, run_django
 from tests.projects import migration, run, write_tree
@@ -348,6 +350,136 @@ def test_unrelated_changes_to_one_model_are_not_conflicts(tmp_path: Path) -> Non
     )
     assert result.exit_code == 0, result.stderr
     assert len(ours) == 1
+
+
+def _conflict_blocks(stderr: str) -> list[str]:
+    """Each ``error: app: reason`` line with the two ``path:line`` lines under it."""
+    return re.findall(r"(?m)^error: .*\n(?: {4}.*\n){2}", stderr)
+
+
+def _refused_for(files: Files, tmp: Path, reason: str, *places: str) -> None:
+    """The merge is refused, and one conflict has ``reason`` and both ``places``."""
+    ours, result = our_merge(tmp, files)
+    assert (result.exit_code, ours) == (1, {}), result.stderr
+    blocks = [b for b in _conflict_blocks(result.stderr) if f"error: shop: {reason}\n" in b]
+    assert any(all(f"    {place}: " in b for place in places) for b in blocks), result.stderr
+
+
+def test_field_renamed_earlier_on_a_branch_is_compared_under_its_old_name(tmp_path: Path) -> None:
+    """``title`` became ``name`` in 0002_a; 0003_a's AlterField of ``name`` and 0002_b's of
+    ``title`` change the same column, which literal names alone cannot tell."""
+    files = {
+        **initial("shop"),
+        **branch(
+            "shop", "0002_a", "0001_initial", "migrations.RenameField('book', 'title', 'name'),\n"
+        ),
+        **branch(
+            "shop",
+            "0003_a",
+            "0002_a",
+            "migrations.AlterField('book', 'name', models.CharField(max_length=40)),\n",
+        ),
+        **branch(
+            "shop",
+            "0002_b",
+            "0001_initial",
+            "migrations.AlterField('book', 'title', models.CharField(max_length=30)),\n",
+        ),
+    }
+    places = ("shop/migrations/0003_a.py:11", "shop/migrations/0002_b.py:11")
+    _refused_for(files, tmp_path, "both branches change the field shop.book.title", *places)
+
+
+def test_model_renamed_earlier_on_a_branch_is_the_model_the_other_deletes(tmp_path: Path) -> None:
+    """0003_a adds a field to ``Novel``, which is ``Book`` renamed: 0002_b deletes it."""
+    files = {
+        **initial("shop"),
+        **branch("shop", "0002_a", "0001_initial", "migrations.RenameModel('Book', 'Novel'),\n"),
+        **branch("shop", "0003_a", "0002_a", add_field("novel", "pages")),
+        **branch("shop", "0002_b", "0001_initial", "migrations.DeleteModel('Book'),\n"),
+    }
+    places = ("shop/migrations/0003_a.py:11", "shop/migrations/0002_b.py:11")
+    _refused_for(
+        files, tmp_path, "one branch deletes the model shop.book, the other uses it", *places
+    )
+
+
+def test_same_index_name_from_create_model_options(tmp_path: Path) -> None:
+    """An index declared in ``CreateModel(options=...)`` is found in the state as well as
+    one added by ``AddIndex`` (a model's indexes share the app's namespace of names)."""
+    create = (
+        "migrations.CreateModel('Author', fields=[('id', models.AutoField(primary_key=True))], "
+        "options={'indexes': [models.Index(fields=['id'], name='book_idx')]}),\n"
+    )
+    add = "migrations.AddIndex('book', models.Index(fields=['title'], name='book_idx')),\n"
+    places = ("shop/migrations/0002_a.py:11", "shop/migrations/0002_b.py:11")
+    reason = "both branches change the index shop.book_idx"
+    _refused_for(conflicting(create, add), tmp_path, reason, *places)
+
+
+def test_state_operations_of_run_sql_are_compared(tmp_path: Path) -> None:
+    run_sql = (
+        "migrations.RunSQL('ALTER TABLE shop_book ALTER title TYPE varchar(30)', "
+        "state_operations=[migrations.AlterField('book', 'title', "
+        "models.CharField(max_length=30))]),\n"
+    )
+    remove = "migrations.RemoveField('book', 'title'),\n"
+    places = ("shop/migrations/0002_a.py:11", "shop/migrations/0002_b.py:11")
+    reason = "both branches change the field shop.book.title"
+    _refused_for(conflicting(run_sql, remove), tmp_path, reason, *places)
+
+
+def test_a_field_rename_does_not_claim_the_rest_of_the_model(tmp_path: Path) -> None:
+    """Renaming ``title`` rewrites the model (and relations to it) in the state; the other
+    branch's new field and index on the same model are still no conflict."""
+    ours, result = our_merge(
+        tmp_path,
+        conflicting(
+            "migrations.RenameField('book', 'title', 'name'),\n"
+            "migrations.AlterUniqueTogether('book', {('name', 'id')}),\n",
+            add_field("book", "pages")
+            + "migrations.AddIndex('book', models.Index(fields=['pages'], name='pages_idx')),\n"
+            + "migrations.AlterField('book', 'id', models.BigAutoField(primary_key=True)),\n",
+        ),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert len(ours) == 1
+
+
+def test_operations_the_replay_cannot_follow_are_reported_once_per_branch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RunPython, RunSQL without state_operations and custom operations touch the schema in
+    ways the state does not record: they are named, per branch, as not checked."""
+    files = {
+        **initial("shop"),
+        **branch(
+            "shop",
+            "0002_a",
+            "0001_initial",
+            "migrations.RunSQL('DROP TABLE shop_book'),\nmigrations.RunPython(print),\n",
+        ),
+        **branch("shop", "0003_a", "0002_a", "Custom(),\n"),
+        **branch("shop", "0002_b", "0001_initial", add_field("book", "pages")),
+    }
+    root = build(tmp_path / "ours", files)
+    monkeypatch.chdir(root)
+    config = load_config(root, overrides={"cache-dir": False})
+    analysis = analyse(config)
+    [plan] = [
+        plan_merge(analysis.loaded, app, leaves, analysis.by_key)
+        for app, leaves in analysis.loaded.detect_conflicts().items()
+    ]
+    assert plan.conflicts() == []
+    assert plan.unchecked() == [
+        "branch 0003_a: not checked for conflicts, their effect on the models is unknown:\n"
+        "    shop/migrations/0002_a.py:11: Raw SQL operation\n"
+        "    shop/migrations/0002_a.py:12: Raw Python operation\n"
+        "    shop/migrations/0003_a.py:11: Custom()"
+    ]
+    _, result = our_merge(tmp_path / "cli", files, "--dry-run")
+    assert result.exit_code == 0
+    assert "warning: shop: branch 0003_a: not checked for conflicts" in result.stderr
 
 
 def test_existing_file_is_never_overwritten(tmp_path: Path) -> None:
