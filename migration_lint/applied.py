@@ -8,7 +8,8 @@ read the same facts from one of four sources:
   user can paste what production says), or a JSON list of ``"app.name"``;
 * a git ref: the migrations that existed at that commit count as applied - the question
   "what will deploying this branch run?" when the ref is what is deployed now;
-* a database URL: the ``django_migrations`` rows of a SQLite file, read-only.
+* a database URL: the ``django_migrations`` rows of a SQLite file or of a PostgreSQL
+  database (through ``psycopg``, the optional ``[postgres]`` extra), read-only.
 
 Every source yields *recorder rows* (:func:`migration_lint.loader.build_graph`'s
 ``applied``), in the order the database would hold them, because both the squash
@@ -26,7 +27,7 @@ import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import fields
 from pathlib import Path, PurePosixPath
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from migration_lint.discovery import Project, module_name
 from migration_lint.graph import Key
@@ -124,6 +125,9 @@ def read_applied_file(path: Path) -> list[Key]:
 # A database: django_migrations
 
 
+_POSTGRES_SCHEMES = ("postgres", "postgresql")
+
+
 def _sqlite_path(url: str) -> Path:
     """The file of ``sqlite:///relative/path`` or ``sqlite:////absolute/path``.
 
@@ -131,10 +135,6 @@ def _sqlite_path(url: str) -> Path:
     with): everything after ``sqlite:///`` is the path.
     """
     parts = urlsplit(url)
-    if parts.scheme != "sqlite":
-        raise AppliedSourceError(
-            f"unsupported database URL {url!r}: only sqlite:///path is supported"
-        )
     if parts.netloc:
         raise AppliedSourceError(f"a SQLite URL has no host: use sqlite:///path, not {url!r}")
     path = unquote(parts.path[1:])
@@ -143,13 +143,19 @@ def _sqlite_path(url: str) -> Path:
     return Path(path)
 
 
-def applied_from_database(url: str) -> list[Key]:
-    """The ``(app, name)`` rows of ``django_migrations`` in id order, as the recorder reads
-    them; a database without the table has nothing applied (``MigrationRecorder``).
+def _redacted(url: str) -> str:
+    """``url`` without its password, so that error messages (CI logs) never show it."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    user = netloc[0].split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[1]}"))
 
-    The file is opened read-only through a URI, so a mistyped path is an error instead of
-    a new empty database.
-    """
+
+def _sqlite_rows(url: str) -> list[Key]:
+    """``django_migrations`` of a SQLite file, opened read-only through a URI so that a
+    mistyped path is an error instead of a new empty database."""
     path = _sqlite_path(url)
     if not path.is_file():
         raise AppliedSourceError(f"no such database file: {path}")
@@ -170,6 +176,59 @@ def applied_from_database(url: str) -> list[Key]:
         raise AppliedSourceError(f"cannot read django_migrations from {path}: {error}") from None
     finally:
         connection.close()
+
+
+def _postgres_rows(url: str) -> list[Key]:
+    """``django_migrations`` of a PostgreSQL database, in a read-only transaction.
+
+    The URL goes to libpq as it is, so everything libpq's URIs accept works: ``postgres://``
+    and ``postgresql://``, ``user:password@host:port/name``, and query parameters such as
+    ``?host=/socket/dir`` or ``?sslmode=require``. ``psycopg`` is imported only here: the
+    linter itself needs no database driver. The table is looked up through the
+    ``search_path``, as Django's introspection (``MigrationRecorder.has_table``) does.
+    """
+    try:
+        import psycopg
+    except ImportError:
+        raise AppliedSourceError(
+            "reading a PostgreSQL database needs psycopg: "
+            "pip install 'django-migration-lint[postgres]'"
+        ) from None
+    shown = _redacted(url)
+    try:
+        connection = psycopg.connect(url, connect_timeout=10)
+    except psycopg.Error as error:
+        raise AppliedSourceError(f"cannot connect to {shown}: {error}") from None
+    try:
+        connection.read_only = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT to_regclass('django_migrations') IS NOT NULL")
+            found = cursor.fetchone()
+            if not found or not found[0]:
+                return []
+            cursor.execute("SELECT app, name FROM django_migrations ORDER BY id")
+            return [(str(app), str(name)) for app, name in cursor.fetchall()]
+    except psycopg.Error as error:
+        raise AppliedSourceError(f"cannot read django_migrations from {shown}: {error}") from None
+    finally:
+        connection.close()
+
+
+def applied_from_database(url: str) -> list[Key]:
+    """The ``(app, name)`` rows of ``django_migrations`` in id order, as the recorder reads
+    them; a database without the table has nothing applied (``MigrationRecorder``).
+
+    ``sqlite:///path`` reads a SQLite file, ``postgres(ql)://...`` a PostgreSQL server.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        return _sqlite_rows(url)
+    if scheme in _POSTGRES_SCHEMES:
+        return _postgres_rows(url)
+    raise AppliedSourceError(
+        f"unsupported database URL {_redacted(url)!r}: "
+        "use sqlite:///path or postgresql://user:password@host:port/name"
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -238,7 +238,11 @@ def check(
     help="Applied migrations: `showmigrations --plan`/`--list` output or a JSON list.",
 )
 @click.option("--from-ref", help="The migrations that exist at this git ref count as applied.")
-@click.option("--database", help="Read django_migrations from this database (sqlite:///path).")
+@click.option(
+    "--database",
+    help="Read django_migrations from this database: sqlite:///path or "
+    "postgresql://user:password@host:port/name (needs the [postgres] extra).",
+)
 def plan(
     targets: tuple[str, ...],
     as_list: bool,

@@ -547,7 +547,7 @@ def test_from_ref_errors_are_usage_errors(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--database", "postgres://localhost/db"], "only sqlite:///path is supported"),
+        (["--database", "mysql://localhost/db"], "unsupported database URL"),
         (["--database", "sqlite:///missing.sqlite3"], "no such database file: missing.sqlite3"),
         (["--database", "sqlite:///x", "--from-ref", "HEAD"], "cannot be combined"),
         (["--applied", "missing.txt"], "cannot read missing.txt"),
