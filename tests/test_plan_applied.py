@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from migration_lint.applied import AppliedSourceError, parse_applied_text
-from tests.oracle import django_version, run_django, run_django_script
+from tests.oracle import OracleProject, django_version, run_django, run_django_script
 from tests.projects import run, write_tree
 from tests.scenarios import BY_NAME, Scenario, ScenarioApp
 
@@ -55,6 +55,10 @@ def command(*args):
     return {"stdout": out.getvalue(), "error": None}
 
 
+def snapshot(index):
+SNAPSHOT
+
+
 states = []
 for index, steps in enumerate(SPEC["states"]):
     for kind, *args in steps:
@@ -63,9 +67,9 @@ for index, steps in enumerate(SPEC["states"]):
         else:
             with connection.cursor() as cursor:
                 cursor.execute(args[0])
-    connection.ensure_connection()
-    connections.close_all()
-    shutil.copy("db.sqlite3", "state%d.sqlite3" % index)
+    connection.ensure_connection()  # an empty state still gets its database
+    connections.close_all()  # nothing may hold the database while it is copied
+    snapshot(index)
     states.append({
         "plans": [command("migrate", *target, "--plan") for target in SPEC["targets"]],
         "showmigrations_plan": command("showmigrations", "--plan"),
@@ -73,6 +77,35 @@ for index, steps in enumerate(SPEC["states"]):
     })
 print(MARK + json.dumps(states))
 """
+
+#: The body of ``snapshot(index)`` for SQLite: a copy of the database file.
+SQLITE_SNAPSHOT = 'shutil.copy("db.sqlite3", "state%d.sqlite3" % index)'
+
+
+def run_states(
+    project: OracleProject,
+    workdir: Path,
+    states: Sequence[Sequence[Step]],
+    targets: Sequence[MigrateArgs],
+    snapshot: str = SQLITE_SNAPSHOT,
+    **spec: object,
+) -> list[dict[str, Any]]:
+    """Run real Django through ``states`` (each a list of steps, applied in turn to one
+    database), calling ``snapshot`` (Python source, with ``index`` and ``SPEC`` in scope)
+    after each; the result holds, per state, ``plans`` (one per target),
+    ``showmigrations_plan`` and ``showmigrations_list``, each ``{"stdout", "error"}``."""
+    document = json.dumps({"states": states, "targets": targets, **spec})
+    script = (
+        _ORACLE_SCRIPT.replace("SPEC_JSON", repr(document))
+        .replace("MARK", repr(_MARK))
+        .replace("SNAPSHOT", textwrap.indent(snapshot, "    "))
+    )
+    result = run_django_script(project, workdir, script)
+    for line in result.stdout.splitlines():
+        if line.startswith(_MARK):
+            report: list[dict[str, Any]] = json.loads(line[len(_MARK) :])
+            return report
+    raise AssertionError(f"no oracle output:\n{result.stdout}\n{result.stderr}")
 
 
 def django_states(
@@ -82,18 +115,8 @@ def django_states(
     states: Sequence[Sequence[Step]],
     targets: Sequence[MigrateArgs],
 ) -> list[dict[str, Any]]:
-    """Run real Django through ``states`` (each a list of steps, applied in turn to one
-    database); per state, ``workdir/state<i>.sqlite3`` is a copy of the database and the
-    result holds ``plans`` (one per target), ``showmigrations_plan`` and
-    ``showmigrations_list``, each ``{"stdout", "error"}``."""
-    spec = json.dumps({"states": states, "targets": targets})
-    script = _ORACLE_SCRIPT.replace("SPEC_JSON", repr(spec)).replace("MARK", repr(_MARK))
-    result = run_django_script(scenario.oracle_project(root), workdir, script)
-    for line in result.stdout.splitlines():
-        if line.startswith(_MARK):
-            report: list[dict[str, Any]] = json.loads(line[len(_MARK) :])
-            return report
-    raise AssertionError(f"no oracle output:\n{result.stdout}\n{result.stderr}")
+    """:func:`run_states` on SQLite: ``workdir/state<i>.sqlite3`` is a copy of state ``i``."""
+    return run_states(scenario.oracle_project(root), workdir, states, targets)
 
 
 def target_options(args: MigrateArgs) -> list[str]:

@@ -14,7 +14,6 @@ binaries these tests skip, unless ``MIGRATION_LINT_REQUIRE_POSTGRES=1`` (CI) mak
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -23,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from tests.oracle import run_django_script
 from tests.postgres_server import PostgresServer, free_port, start_server
 from tests.projects import run
 from tests.scenarios import BY_NAME
@@ -33,54 +31,18 @@ from tests.test_plan_applied import (
     TWO_APPS,
     Case,
     MigrateArgs,
-    Step,
     compare,
+    run_states,
     target_options,
     write_two_apps,
 )
 
-_MARK = "@@PG-PLAN-ORACLE@@"
-
-_ORACLE_SCRIPT = """
-import io
-import json
-
+#: The body of the oracle's ``snapshot(index)``: a template copy of the database.
+_POSTGRES_SNAPSHOT = """
 import psycopg
-from django.core.management import call_command
-from django.db import connection, connections
 
-SPEC = json.loads(SPEC_JSON)
-
-
-def command(*args):
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err, no_color=True)
-    except BaseException as exc:
-        return {"stdout": out.getvalue(), "error": "%s: %s" % (type(exc).__name__, exc)}
-    return {"stdout": out.getvalue(), "error": None}
-
-
-states = []
-for index, steps in enumerate(SPEC["states"]):
-    for kind, *args in steps:
-        if kind == "migrate":
-            call_command("migrate", *args, verbosity=0)
-        else:
-            with connection.cursor() as cursor:
-                cursor.execute(args[0])
-    # A template database must have no other session while it is copied.
-    connections.close_all()
-    with psycopg.connect(SPEC["admin_url"], autocommit=True) as admin:
-        admin.execute(
-            'CREATE DATABASE "%s_state%d" TEMPLATE "%s"' % (SPEC["db"], index, SPEC["db"])
-        )
-    states.append({
-        "plans": [command("migrate", *target, "--plan") for target in SPEC["targets"]],
-        "showmigrations_plan": command("showmigrations", "--plan"),
-    })
-    connections.close_all()
-print(MARK + json.dumps(states))
+with psycopg.connect(SPEC["admin_url"], autocommit=True) as admin:
+    admin.execute('CREATE DATABASE "%s_state%d" TEMPLATE "%s"' % (SPEC["db"], index, SPEC["db"]))
 """
 
 
@@ -169,15 +131,6 @@ def django_states(
     """Real Django on PostgreSQL through ``case.states``; ``<database>_state<i>`` holds a
     copy of state ``i``, and the result its ``plans`` and ``showmigrations_plan``."""
     server.create_database(database)
-    states: Sequence[Sequence[Step]] = case.states
-    spec = json.dumps(
-        {
-            "states": states,
-            "targets": targets,
-            "db": database,
-            "admin_url": server.url("postgres"),
-        }
-    )
     project = case.scenario.oracle_project(root)
     project = replace(
         project,
@@ -186,13 +139,15 @@ def django_states(
             "DATABASES": {"default": server.django_settings(database)},
         },
     )
-    script = _ORACLE_SCRIPT.replace("SPEC_JSON", repr(spec)).replace("MARK", repr(_MARK))
-    result = run_django_script(project, workdir, script)
-    for line in result.stdout.splitlines():
-        if line.startswith(_MARK):
-            report: list[dict[str, Any]] = json.loads(line[len(_MARK) :])
-            return report
-    raise AssertionError(f"no oracle output:\n{result.stdout}\n{result.stderr}")
+    return run_states(
+        project,
+        workdir,
+        case.states,
+        targets,
+        _POSTGRES_SNAPSHOT,
+        db=database,
+        admin_url=server.url("postgres"),
+    )
 
 
 _PREPARED: dict[str, Prepared] = {}
