@@ -134,3 +134,18 @@ def test_readme_example_output_is_what_the_tool_prints(monkeypatch) -> None:  # 
     result = run(ROOT, "check", "examples/bookshop", "--no-cache")
     assert result.exit_code == 1
     assert result.output == shown
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path) -> None:
+    from migration_lint.config import load_config
+
+    readme = (ROOT / "README.md").read_text()
+    example = readme.split("## Configuration")[1].split("```toml\n")[1].split("```")[0]
+    (tmp_path / "pyproject.toml").write_text(example)
+    settings = tmp_path / "src" / "mysite" / "settings.py"  # `paths` and `settings` exist
+    settings.parent.mkdir(parents=True)
+    (settings.parent / "__init__.py").touch()
+    settings.write_text("INSTALLED_APPS = []\n")
+    config = load_config(tmp_path)
+    assert config.settings.migration_modules["scratch"] is None
+    assert config.operation_aliases == {"myapp.ops.FakeAddField": "django.db.migrations.AddField"}
