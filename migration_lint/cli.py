@@ -543,3 +543,62 @@ def merge(
                 f"{display_path(merge_plan.path)} already exists; not overwriting it"
             ) from error
         click.echo(f"\nCreated new merge migration {display_path(merge_plan.path)}")
+
+
+@main.group()
+def github() -> None:
+    """GitHub features (need the [github] extra: PyGithub)."""
+
+
+@github.command("comment")
+@click.option("--repo", required=True, metavar="OWNER/NAME", help="The repository.")
+@click.option("--pr", "number", required=True, type=int, help="The pull request number.")
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The comment's markdown (required unless --clean).",
+)
+@click.option("--clean", is_flag=True, help="The run had no findings: delete our comment instead.")
+@click.option("--api-url", help="REST API root (default: $GITHUB_API_URL, else api.github.com).")
+@click.option("--retries", type=int, default=3, show_default=True, help="Retries on 5xx.")
+@click.option(
+    "--backoff", type=float, default=1.0, show_default=True, help="Seconds before a retry."
+)
+def github_comment(
+    repo: str,
+    number: int,
+    body_file: Path | None,
+    clean: bool,
+    api_url: str | None,
+    retries: int,
+    backoff: float,
+) -> None:
+    """Create, update or delete the sticky migration-lint comment on a pull request.
+
+    The token comes from GITHUB_TOKEN. A read-only token (fork PRs), a missing permission
+    or a PR that is gone prints a notice and exits 0: the comment is an extra, never the
+    reason a check fails. Exit 1 when GitHub keeps failing (5xx) or refuses the body.
+    """
+    from migration_lint.github.comment import CommentError, GithubExtraMissing, StickyComment
+
+    if "/" not in repo:
+        raise UsageFailure("--repo must be OWNER/NAME")
+    if not clean and body_file is None:
+        raise UsageFailure("give --body-file, or --clean to remove the comment")
+    token = os.environ.get("GITHUB_TOKEN", "")
+    if not token:
+        raise UsageFailure("GITHUB_TOKEN is not set")
+    body = None if clean else body_file.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    try:
+        sticky = StickyComment(repo, number, token, api_url, retries=retries, backoff=backoff)
+        outcome = sticky.sync(body)
+    except GithubExtraMissing as error:
+        raise UsageFailure(str(error)) from error
+    except CommentError as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+    if outcome.is_notice:
+        prefix = "::notice title=migration-lint::" if os.environ.get("GITHUB_ACTIONS") else ""
+        click.echo(f"{prefix}{outcome.message}")
+    else:
+        click.echo(f"migration-lint comment on {repo}#{number}: {outcome.message}")
