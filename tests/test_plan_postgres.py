@@ -24,10 +24,10 @@ import pytest
 
 from tests.postgres_server import PostgresServer, free_port, start_server
 from tests.projects import run
-from tests.scenarios import BY_NAME
 from tests.test_plan_applied import (
-    ALL,
-    EMPTY,
+    CASES as SQLITE_CASES,
+)
+from tests.test_plan_applied import (
     TWO_APPS,
     Case,
     MigrateArgs,
@@ -52,57 +52,10 @@ def postgres() -> Iterator[PostgresServer]:
     yield from start_server()
 
 
+#: The SQLite differential cases whose states PostgreSQL replays too: a plain history with an
+#: inconsistent state, squashes, and two apps with RunPython/RunSQL.
 CASES: list[Case] = [
-    Case(
-        BY_NAME["base"],
-        (
-            EMPTY,  # no django_migrations table at all
-            (("migrate", "migrations", "0001"),),
-            ALL,
-            # Applied child, unapplied parent: InconsistentMigrationHistory.
-            (("sql", "DELETE FROM django_migrations WHERE name = '0001_initial'"),),
-        ),
-        (
-            (),
-            ("migrations",),
-            ("migrations", "zero"),
-            ("migrations", "0001"),
-            ("migrations", "0002_second"),
-            ("nope",),
-        ),
-    ),
-    Case(
-        BY_NAME["squashed_complex"],
-        (
-            EMPTY,
-            (("migrate", "migrations", "3_auto"),),
-            (("migrate", "migrations", "5_auto"),),
-            ALL,
-        ),
-        (
-            (),
-            ("migrations", "zero"),
-            ("migrations", "2_auto"),
-            ("migrations", "4_auto"),
-            ("migrations", "3_squashed"),
-        ),
-    ),
-    Case(
-        TWO_APPS,
-        (
-            EMPTY,
-            (("migrate", "shop", "0002"),),
-            (("migrate", "billing", "0001"),),
-            ALL,
-        ),
-        (
-            (),
-            ("shop", "0001"),
-            ("shop", "zero"),
-            ("billing", "zero"),
-            ("shop", "0003"),
-        ),
-    ),
+    case for case in SQLITE_CASES if case.scenario.name in {"base", "squashed_complex", "two_apps"}
 ]
 
 
