@@ -122,7 +122,7 @@ def _report_context(
     plan: str | None = None
     # Like `plan`: a graph Django would refuse to load has no plan (the findings say why);
     # conflicting leaves still plan, since showing both branches' steps is the point.
-    if not [p for p in loaded.problems if p.kind != "inconsistent-history"]:
+    if not loaded.load_errors:
         try:
             steps = migration_plan(loaded, loaded.graph.leaf_nodes(), clean_start=True)
         except (PlanError, CircularDependencyError):
@@ -279,7 +279,7 @@ def plan(
     if rows is not None:
         loaded = with_applied(loaded, rows)
     # Django's loader raises for every one of these before anything else happens.
-    fatal = [p for p in loaded.problems if p.kind != "inconsistent-history"]
+    fatal = loaded.load_errors
     if fatal:
         for problem in fatal:
             click.echo(f"error: {problem.message}", err=True)
@@ -486,7 +486,7 @@ def merge(
     if unknown:
         raise UsageFailure(f"No installed app with label {unknown[0]!r}.")
     # Django's loader raises for these before makemigrations looks at the leaves.
-    fatal = [p for p in loaded.problems if p.kind not in ("inconsistent-history",)]
+    fatal = loaded.load_errors
     if fatal:
         for problem in fatal:
             click.echo(f"error: {problem.message}", err=True)

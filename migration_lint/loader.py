@@ -135,6 +135,12 @@ class LoadedGraph:
     external_references: list[tuple[Key, Key]] = field(default_factory=list)
     options: BuildOptions | None = None
 
+    @property
+    def load_errors(self) -> list[GraphProblem]:
+        """The problems Django's loader raises for while loading: every one but an
+        inconsistent history, which only ``migrate`` checks, against a database."""
+        return [p for p in self.problems if p.kind != "inconsistent-history"]
+
     def detect_conflicts(self) -> dict[str, list[str]]:
         """Apps with more than one leaf node and their sorted leaf names, apps sorted.
 
