@@ -64,6 +64,8 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 
 CACHE_DIR_NAME = ".migration_lint_cache"
 DJANGO_CONTRIB_MODES = ("auto", "always", "never")
+#: The database vendors the safety rules know (``database`` in the configuration).
+DATABASES = ("postgresql", "mysql", "sqlite")
 _TABLE = "[tool.migration-lint]"
 _CODE = re.compile(r"ALL|ML[0-9]{0,3}|[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 
@@ -104,6 +106,21 @@ class Config:
     settings_path: Path | None = None
     settings_problems: tuple[SettingsProblem, ...] = ()
     search_roots: tuple[Path, ...] = ()
+    #: Production's database vendor and major version (``None``: a supported current one):
+    #: which operations lock or rewrite a table depends on both.
+    database: str = "postgresql"
+    database_version: int | None = None
+    #: Tables (``db_table`` names or ``app_label.Model``) that are large or busy, where a
+    #: lock or a rewrite hurts most (lock findings become errors), and ones known to be
+    #: small (lock and rewrite findings are dropped).
+    hot_tables: frozenset[str] = frozenset()
+    small_tables: frozenset[str] = frozenset()
+    #: Whether the deploy runner sets ``lock_timeout`` / ``statement_timeout`` itself.
+    deploy_sets_lock_timeout: bool = False
+    #: App label -> codes switched off for every migration of that app.
+    per_app_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: The git ref whose migrations count as deployed (``check --base``), or ``None``.
+    base: str | None = None
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the root in POSIX form (absolute when outside the root).
@@ -294,9 +311,10 @@ def _operation_aliases(source: _Source, key: str, value: object) -> dict[str, st
     return aliases
 
 
-def _per_file_ignores(source: _Source, key: str, value: object) -> dict[str, tuple[str, ...]]:
+def _codes_table(source: _Source, key: str, value: object) -> dict[str, tuple[str, ...]]:
+    """``per-file-ignores`` (glob = [codes]) and ``per-app-ignores`` (label = [codes])."""
     if not isinstance(value, Mapping):
-        raise _fail(source, key, f"must be a table of glob = [codes], not {value!r}")
+        raise _fail(source, key, f"must be a table of name = [codes], not {value!r}")
     return {
         str(pattern): _codes(source, f"{key}.{pattern}", codes) for pattern, codes in value.items()
     }
@@ -350,6 +368,25 @@ def _cache_dir(source: _Source, key: str, value: object) -> Path | None:
     return (source.base / Path(value)).resolve()
 
 
+def _database(source: _Source, key: str, value: object) -> str:
+    if value not in DATABASES:
+        raise _fail(source, key, f"must be one of {', '.join(DATABASES)}; got {value!r}")
+    return str(value)
+
+
+def _version(source: _Source, key: str, value: object) -> int:
+    """A major version: ``15``, ``"15"`` or ``"15.4"`` (only the major part matters)."""
+    text = str(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else ""
+    major = text.split(".", 1)[0]
+    if not major.isdigit():
+        raise _fail(source, key, f'must be a version number such as 15 or "8.0"; got {value!r}')
+    return int(major)
+
+
+def _tables(source: _Source, key: str, value: object) -> frozenset[str]:
+    return frozenset(_str_list(source, key, value))
+
+
 def _bool(source: _Source, key: str, value: object) -> bool:
     if not isinstance(value, bool):
         raise _fail(source, key, f"must be true or false, not {value!r}")
@@ -363,7 +400,7 @@ _VALIDATORS: dict[str, Callable[[_Source, str, object], Any]] = {
     "select": _codes,
     "ignore": _codes,
     "extend-select": _codes,
-    "per-file-ignores": _per_file_ignores,
+    "per-file-ignores": _codes_table,
     "settings": _str,
     "auth-user-model": _user_model,
     "migration-modules": _migration_modules,
@@ -375,6 +412,13 @@ _VALIDATORS: dict[str, Callable[[_Source, str, object], Any]] = {
     "cache-dir": _cache_dir,
     "strict-apps": _bool,
     "operation-aliases": _operation_aliases,
+    "database": _database,
+    "database-version": _version,
+    "hot-tables": _tables,
+    "small-tables": _tables,
+    "deploy-sets-lock-timeout": _bool,
+    "per-app-ignores": _codes_table,
+    "base": _str,
 }
 
 
@@ -593,6 +637,13 @@ def load_config(
         settings_path=settings_path,
         settings_problems=tuple(problems),
         search_roots=search_roots,
+        database=pick("database", "postgresql"),
+        database_version=pick("database-version", None),
+        hot_tables=pick("hot-tables", frozenset()),
+        small_tables=pick("small-tables", frozenset()),
+        deploy_sets_lock_timeout=pick("deploy-sets-lock-timeout", False),
+        per_app_ignores=pick("per-app-ignores", {}),
+        base=pick("base", None),
     )
 
 

@@ -23,7 +23,7 @@ A *value* is what the static evaluator could learn about an expression without r
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TypeAlias
+from typing import Literal, TypeAlias
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +199,55 @@ class Suppressions:
     file_codes: tuple[str, ...] | None = None
 
 
+#: When a migration may run relative to the deploy of the code that goes with it, as
+#: django-safemigrate (``safe = Safe.before_deploy()``, ``after_deploy()``, ``always()``) and
+#: django-syzygy (``stage = Stage.PRE_DEPLOY`` / ``POST_DEPLOY``) declare it.
+Stage: TypeAlias = Literal["pre-deploy", "post-deploy", "always"]
+
+
+@dataclass(frozen=True, slots=True)
+class DeployStage:
+    """A migration's declared deploy stage and where it is declared."""
+
+    stage: Stage
+    span: Span
+    #: The attribute as written (``safe = Safe.after_deploy()``), for messages.
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelUse:
+    """A model class used in a function without going through ``apps.get_model()``."""
+
+    name: str
+    #: Where the class comes from (``shop.models``), as the import says.
+    module: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    """What a module-level function of a migration file does, for the RunPython rules.
+
+    Read with the standard library's ``ast`` from the function's source: the rules never
+    see the code itself, only these facts (so that they are cached with the parse).
+    """
+
+    name: str
+    span: Span
+    #: Positional parameter names, in order (``("apps", "schema_editor")``).
+    positional: tuple[str, ...]
+    #: ``*args`` accepts any number of positional arguments.
+    varargs: bool
+    #: Model classes imported from the project (``from shop.models import Book``) and used
+    #: in the body, at module level or inside the function.
+    model_uses: tuple[ModelUse, ...] = ()
+    #: Loops over a whole queryset that save row by row (``for b in Book.objects.all(): b.save()``).
+    unbatched_loops: tuple[Span, ...] = ()
+    #: The body opens its own transaction (``transaction.atomic()``).
+    manages_transaction: bool = False
+
+
 @dataclass(frozen=True, slots=True)
 class MigrationFile:
     """Everything we know about one migration module, without having imported it.
@@ -227,6 +276,10 @@ class MigrationFile:
     complete: bool = True
     problems: tuple[ParseProblem, ...] = ()
     suppressions: Suppressions = field(default_factory=Suppressions)
+    #: The declared deploy stage, ``None`` when the migration does not declare one.
+    stage: DeployStage | None = None
+    #: The module-level functions of the file (RunPython code), by name.
+    functions: tuple[FunctionFacts, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from migration_lint.baseline import Baseline
 from migration_lint.cache import load_migration_files
 from migration_lint.config import Config
 from migration_lint.discovery import Project, discover
@@ -25,6 +26,8 @@ class Analysis:
     loaded: LoadedGraph
     #: Identifies the parsed files (contents, identities, paths): see ``LoadedFiles``.
     files_digest: bytes
+    #: The migrations deployed at ``--base`` (``None``: every migration is its own deploy).
+    baseline: Baseline | None = None
     by_key: dict[Key, MigrationFile] = field(init=False)
     #: Apps that are not the project's own (Django's contrib, external paths, installed apps
     #: outside the scanned tree): their migrations may load, but nobody reports on them.

@@ -48,6 +48,16 @@ def inputs_digest(analysis: Analysis) -> bytes:
         repr(sorted(project.unmigrated_apps)),
         repr(project.labels_complete),
         repr(project.problems),
+        repr(
+            (
+                config.database,
+                config.database_version,
+                sorted(config.hot_tables),
+                sorted(config.small_tables),
+                config.deploy_sets_lock_timeout,
+            )
+        ),
+        analysis.baseline.fingerprint() if analysis.baseline else "",
     ):
         digest.update(part.encode() + b"\0")
     return digest.digest()

@@ -21,6 +21,7 @@ import libcst as cst
 from migration_lint.model import (
     Call,
     Dependency,
+    DeployStage,
     ListValue,
     Local,
     MigrationFile,
@@ -31,10 +32,13 @@ from migration_lint.model import (
     Setting,
     SetValue,
     Span,
+    Stage,
     Suppressions,
     TupleValue,
     Value,
+    source_text,
 )
+from migration_lint.parsing.functions import analyse_functions
 from migration_lint.parsing.suppressions import parse_suppressions
 from migration_lint.parsing.values import MISSING, Evaluator, SpanMap, describe, truth
 
@@ -54,6 +58,14 @@ _DEFAULTS: dict[str, Value] = {
     "operations": ListValue(()),
 }
 _FILE_START = Span(1, 1, 1, 1)
+#: The deploy-stage markers of django-safemigrate and django-syzygy, by their last two names.
+_STAGES: dict[str, Stage] = {
+    "Safe.before_deploy": "pre-deploy",
+    "Safe.after_deploy": "post-deploy",
+    "Safe.always": "always",
+    "Stage.PRE_DEPLOY": "pre-deploy",
+    "Stage.POST_DEPLOY": "post-deploy",
+}
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]")
 _IGNORE = "ignore ML009 for this file"
 _IGNORE_HINT = f"or {_IGNORE}"
@@ -82,7 +94,7 @@ def parse_migration(
         text = _decode(source)
         suppressions = parse_suppressions(text)
         evaluator = _evaluate(text, path, module)
-        return _MigrationReader(evaluator, app_label, name, path, suppressions).read()
+        return _MigrationReader(evaluator, app_label, name, path, suppressions, text).read()
     except _Unreadable as unreadable:
         problem = unreadable.problem
     except RecursionError:
@@ -199,8 +211,10 @@ class _MigrationReader:
         name: str,
         path: str,
         suppressions: Suppressions,
+        text: str,
     ) -> None:
         self.evaluator = evaluator
+        self.text = text
         self.app_label = app_label
         self.name = name
         self.path = path
@@ -231,6 +245,7 @@ class _MigrationReader:
                 self._unreadable_class(migration, class_span)
         initial = self._flag("initial", attributes["initial"])
         atomic = self._flag("atomic", attributes["atomic"])
+        stage = self._stage(migration) if isinstance(migration, Local) else None
         return MigrationFile(
             app_label=self.app_label,
             name=self.name,
@@ -246,6 +261,8 @@ class _MigrationReader:
             complete=self.complete,
             problems=tuple(self.problems),
             suppressions=self.suppressions,
+            stage=stage,
+            functions=analyse_functions(self.text) if "RunPython" in self.text else (),
         )
 
     # -- the class ------------------------------------------------------------------------
@@ -373,6 +390,27 @@ class _MigrationReader:
                 graph=True,
             )
         return tuple(dependencies)
+
+    def _stage(self, migration: Local) -> DeployStage | None:
+        """``safe = Safe.after_deploy()`` (django-safemigrate) or ``stage = Stage.POST_DEPLOY``
+        (django-syzygy), set in the class itself; ``None`` when neither is."""
+        for attribute in ("safe", "stage"):
+            found = self.evaluator.lookup_attribute(migration, attribute)
+            if found is None or found.value is MISSING:
+                continue
+            value = found.value
+            path = (
+                value.func
+                if isinstance(value, Call)
+                else value.path
+                if isinstance(value, Ref)
+                else ""
+            )
+            stage = _STAGES.get(".".join(path.rsplit(".", 2)[-2:]))
+            if stage is not None:
+                span = self.evaluator.span(found.node)
+                return DeployStage(stage, span, f"{attribute} = {source_text(value)}")
+        return None
 
     def _flag(self, attribute: str, found: _Attribute | None) -> bool | None:
         """``initial`` / ``atomic``: Django only tests their truth (``None`` kept for initial)."""

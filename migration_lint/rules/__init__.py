@@ -15,7 +15,17 @@ from migration_lint.findings import Finding
 from migration_lint.model import MigrationFile, Suppressions
 from migration_lint.pipeline import display_path
 from migration_lint.results_cache import Results, inputs_digest, load_results, store_results
-from migration_lint.rules import files, graph, state  # noqa: F401  (registers the rules)
+from migration_lint.rules import (  # noqa: F401  (registers the rules)
+    columns,
+    data,
+    deploy,
+    files,
+    graph,
+    history,
+    indexes,
+    sql,
+    state,
+)
 from migration_lint.rules.base import REGISTRY, Rule
 
 if TYPE_CHECKING:

@@ -1,0 +1,3 @@
+"""Rules: (being written)."""
+
+from __future__ import annotations

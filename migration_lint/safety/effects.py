@@ -1,0 +1,196 @@
+"""The effects of one operation on the database: the knowledge every safety rule reads.
+
+Each provider module knows one family of operations and returns :class:`Effect` objects for
+a :class:`~migration_lint.safety.scope.Site`:
+
+* :mod:`.columns` -- columns and tables: add / drop / rename / alter a column, drop or rename
+  a table, defaults, generated columns, primary keys, many-to-many tables;
+* :mod:`.indexes` -- indexes and constraints: indexes (plain or concurrent), unique, foreign
+  key and check constraints, ``unique_together`` / ``index_together``;
+* :mod:`.sql` -- ``RunSQL``, statement by statement (:mod:`migration_lint.sql`).
+
+An effect with a ``code`` is something the rule of that code reports; one without is only
+described (``plan --format json`` lists every effect). :func:`issues_for` is the whole body
+of each ML1xx / ML3xx rule, so that what the plan says and what the rules report cannot
+drift apart.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from migration_lint.findings import Severity
+from migration_lint.model import Span, Stage
+from migration_lint.rules.base import Issue
+from migration_lint.safety.scope import Site, linted_sites
+from migration_lint.state.project import ModelKey, ModelState
+
+if TYPE_CHECKING:
+    from migration_lint.config import Config
+    from migration_lint.pipeline import Analysis
+
+__all__ = [
+    "LOCKS",
+    "Effect",
+    "Kind",
+    "Lock",
+    "Target",
+    "effects_of",
+    "issues_for",
+    "strongest_lock",
+    "table_name",
+]
+
+#: PostgreSQL's table lock modes that DDL takes, weakest to strongest, plus ``none`` (no
+#: table lock beyond what plain reads and writes take) and ``unknown`` (code or SQL we
+#: cannot see through).
+Lock = Literal[
+    "none",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+    "unknown",
+]
+LOCKS: tuple[Lock, ...] = (
+    "none",
+    "SHARE UPDATE EXCLUSIVE",
+    "SHARE",
+    "SHARE ROW EXCLUSIVE",
+    "EXCLUSIVE",
+    "ACCESS EXCLUSIVE",
+    "unknown",
+)
+
+#: ``lock``: holding the lock (with a rewrite or scan) blocks the table for long; matters on
+#: big tables only. ``compat``: breaks the code of the release still running during the
+#: deploy (a dropped column, a renamed table); fine in a post-deploy migration.
+#: ``failure``: the migration itself fails (on a table with rows, or always).
+Kind = Literal["lock", "compat", "failure"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The production database the rules judge for (``database`` / ``database-version``)."""
+
+    database: str = "postgresql"
+    version: int | None = None
+
+    @property
+    def postgresql(self) -> bool:
+        return self.database == "postgresql"
+
+    def at_least(self, version: int) -> bool:
+        """Whether production runs ``version`` or later (unknown: assume a current one)."""
+        return self.version is None or self.version >= version
+
+    @classmethod
+    def of(cls, config: Config) -> Target:
+        return cls(config.database, config.database_version)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """What one operation does to one table, and what the rule ``code`` makes of it.
+
+    ``what`` describes the change for the plan (``adds column "price" (numeric(10, 2) NOT
+    NULL)``); ``lock`` is the strongest table lock it takes on ``table``; ``rewrites``: every
+    row is rewritten under that lock; ``scans``: every row is read under it (validation,
+    index build). ``message`` / ``hint`` are the finding when ``code`` is set; ``span``
+    points inside the operation when a part of it is to blame. ``stage`` is the deploy stage
+    in which the change is safe (``post-deploy`` for a drop), if only one is.
+    """
+
+    table: str | None
+    model: ModelKey | None
+    lock: Lock
+    what: str
+    rewrites: bool = False
+    scans: bool = False
+    code: str | None = None
+    kind: Kind = "lock"
+    message: str = ""
+    hint: str = ""
+    span: Span | None = None
+    stage: Stage | None = None
+
+
+def table_name(model: ModelState) -> str:
+    """The model's table: ``Meta.db_table``, else Django's ``<app_label>_<model_name>``."""
+    table = model.options.get("db_table")
+    return table if isinstance(table, str) else f"{model.app_label}_{model.name_lower}"
+
+
+def strongest_lock(effects: Sequence[Effect]) -> Lock:
+    """The strongest lock among ``effects`` (``none`` when there are none)."""
+    return max((effect.lock for effect in effects), key=LOCKS.index, default="none")
+
+
+Provider = Callable[[Site, Target], Iterator[Effect]]
+
+
+def _providers() -> tuple[Provider, ...]:
+    from migration_lint.safety import columns, indexes, sql
+
+    return (columns.effects, indexes.effects, sql.effects)
+
+
+def effects_of(site: Site, target: Target) -> tuple[Effect, ...]:
+    """Every effect of the operation at ``site`` on ``target``."""
+    return tuple(effect for provider in _providers() for effect in provider(site, target))
+
+
+_cache: tuple[weakref.ref[Analysis], tuple[tuple[Site, tuple[Effect, ...]], ...]] | None = None
+
+
+def linted_effects(analysis: Analysis) -> tuple[tuple[Site, tuple[Effect, ...]], ...]:
+    """The effects of every linted site, computed once per analysis."""
+    global _cache
+    if _cache is not None and _cache[0]() is analysis:
+        return _cache[1]
+    target = Target.of(analysis.config)
+    result = tuple((site, effects_of(site, target)) for site in linted_sites(analysis))
+    _cache = (weakref.ref(analysis), result)
+    return result
+
+
+def _matches_table(tables: frozenset[str], effect: Effect) -> bool:
+    """Whether ``hot-tables`` / ``small-tables`` names the effect's table (by table name or
+    as ``app_label.Model``, case-insensitively)."""
+    names = {name.lower() for name in tables}
+    if effect.table is not None and effect.table.lower() in names:
+        return True
+    return effect.model is not None and f"{effect.model[0]}.{effect.model[1]}" in names
+
+
+def issues_for(analysis: Analysis, code: str) -> Iterator[Issue]:
+    """The issues of rule ``code``: its effects, judged in their deploy context.
+
+    A ``compat`` effect is fine in a migration declared to run at the stage it needs
+    (a drop after the deploy); a ``lock`` effect is dropped on a table listed in
+    ``small-tables`` and becomes an error on one in ``hot-tables``.
+    """
+    config = analysis.config
+    for site, effects in linted_effects(analysis):
+        declared = site.migration.stage
+        for effect in effects:
+            if effect.code != code:
+                continue
+            severity: Severity | None = None
+            if (
+                effect.kind == "compat"
+                and declared is not None
+                and effect.stage is not None
+                and declared.stage == effect.stage
+            ):
+                continue
+            if effect.kind == "lock":
+                if _matches_table(config.small_tables, effect):
+                    continue
+                if _matches_table(config.hot_tables, effect):
+                    severity = Severity.ERROR
+            yield site.issue(effect.message, effect.hint, span=effect.span, severity=severity)
