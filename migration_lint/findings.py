@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from migration_lint.model import Span
+
 
 class Severity(str, Enum):
     """How bad a finding is; ``error`` fails the run, ``warning`` too unless configured."""
@@ -38,6 +40,20 @@ class Finding:
 
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.path, self.line, self.column, self.code)
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What a check found, before the framework stamps the rule's identity on it."""
+
+    path: str
+    span: Span
+    message: str
+    hint: str = ""
+    app: str | None = None
+    migration: str | None = None
+    #: Overrides the rule's default severity, for rules whose inputs carry their own.
+    severity: Severity | None = None
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:

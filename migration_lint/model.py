@@ -219,6 +219,7 @@ class DeployStage:
 class ModelUse:
     """A model class used in a function without going through ``apps.get_model()``."""
 
+    #: The class as the code names it (``Book``), or ``get_user_model()``.
     name: str
     #: Where the class comes from (``shop.models``), as the import says.
     module: str
@@ -227,25 +228,31 @@ class ModelUse:
 
 @dataclass(frozen=True, slots=True)
 class FunctionFacts:
-    """What a module-level function of a migration file does, for the RunPython rules.
+    """What a function RunPython may be given does, for the data-migration rules (ML2xx).
 
-    Read with the standard library's ``ast`` from the function's source: the rules never
-    see the code itself, only these facts (so that they are cached with the parse).
+    Read with the standard library's ``ast`` from the source of every module-level
+    function, every function of a top-level class body (``Migration.forwards``) and every
+    lambda of the file, never executed: the rules never see the code itself, only these
+    facts (so that they are cached with the parse). The facts include those of the
+    module-level helpers the function calls. ``name`` and ``span`` (the ``def`` or
+    ``lambda`` keyword onwards) are how a rule finds the facts of RunPython's argument. How
+    the function can be called is in the :class:`Local` the argument evaluates to.
     """
 
     name: str
     span: Span
-    #: Positional parameter names, in order (``("apps", "schema_editor")``).
-    positional: tuple[str, ...]
-    #: ``*args`` accepts any number of positional arguments.
-    varargs: bool
-    #: Model classes imported from the project (``from shop.models import Book``) and used
-    #: in the body, at module level or inside the function.
+    #: Model classes imported from the project or Django contrib (``from shop.models import
+    #: Book``, at module level or inside the function) and used in the body.
     model_uses: tuple[ModelUse, ...] = ()
-    #: Loops over a whole queryset that save row by row (``for b in Book.objects.all(): b.save()``).
+    #: Loops over a whole queryset that save row by row (``for b in Book.objects.all():
+    #: b.save()``): the span of the loop's ``for ... in ...`` header.
     unbatched_loops: tuple[Span, ...] = ()
-    #: The body opens its own transaction (``transaction.atomic()``).
+    #: The function opens its own transaction (``with transaction.atomic():`` or the
+    #: ``@transaction.atomic`` decorator).
     manages_transaction: bool = False
+    #: The function writes rows through the ORM (``save()``, ``update()``, ``delete()``,
+    #: ``create()``, ``bulk_create()`` ...).
+    writes_rows: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,8 +22,8 @@ import migration_lint
 from migration_lint.cache import code_fingerprint, write_atomically
 
 if TYPE_CHECKING:
+    from migration_lint.findings import Issue
     from migration_lint.pipeline import Analysis
-    from migration_lint.rules.base import Issue
 
 RESULTS_FILE = "results.pickle"
 

@@ -504,3 +504,49 @@ def test_manage_py_reader(tmp_path: Path) -> None:
     module, problems = settings_module_from_manage_py(tmp_path / "manage.py")
     assert module == "proj.prod"
     assert "several values" in problems[0].message
+
+
+# -- what production looks like (the safety rules' inputs) -----------------------------------
+
+
+def test_production_keys_are_read_and_validated(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": """\
+            [tool.migration-lint]
+            database = "mysql"
+            database-version = "8.0.36"
+            hot-tables = ["shop_order", "shop.OrderLine"]
+            small-tables = ["shop_country"]
+            deploy-sets-lock-timeout = true
+            per-app-ignores = { legacy = ["ML1", "ML301"] }
+            base = "origin/main"
+            """
+        },
+    )
+    config = load_config(tmp_path)
+    assert (config.database, config.database_version) == ("mysql", 8)
+    assert config.hot_tables == {"shop_order", "shop.OrderLine"}
+    assert config.small_tables == {"shop_country"}
+    assert config.deploy_sets_lock_timeout is True
+    assert config.per_app_ignores == {"legacy": ("ML1", "ML301")}
+    assert config.base == "origin/main"
+    defaults = load_config(tmp_path, overrides={"database": "postgresql", "base": None})
+    assert defaults.database == "postgresql" and defaults.base == "origin/main"
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("database", "oracle", "must be one of postgresql, mysql, sqlite; got 'oracle'"),
+        ("database-version", "latest", "must be a version number such as 15"),
+        ("database-version", True, "must be a version number such as 15"),
+        ("hot-tables", "shop_order", "must be a list of strings"),
+        ("deploy-sets-lock-timeout", "yes", "must be true or false"),
+        ("per-app-ignores", {"legacy": ["E501"]}, "is neither a rule code"),
+    ],
+)
+def test_production_keys_reject_bad_values(key: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError, match=f"command line: `{key}.*{message[:30]}"):
+        load_config(Path.cwd(), overrides={key: value})

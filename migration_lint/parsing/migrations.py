@@ -36,7 +36,6 @@ from migration_lint.model import (
     Suppressions,
     TupleValue,
     Value,
-    source_text,
 )
 from migration_lint.parsing.functions import analyse_functions
 from migration_lint.parsing.suppressions import parse_suppressions
@@ -409,7 +408,7 @@ class _MigrationReader:
             stage = _STAGES.get(".".join(path.rsplit(".", 2)[-2:]))
             if stage is not None:
                 span = self.evaluator.span(found.node)
-                return DeployStage(stage, span, f"{attribute} = {source_text(value)}")
+                return DeployStage(stage, span, self.evaluator.source(span))
         return None
 
     def _flag(self, attribute: str, found: _Attribute | None) -> bool | None:

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from fnmatch import fnmatch
 from typing import TYPE_CHECKING
 
-from migration_lint.findings import Finding
+from migration_lint.findings import Finding, Issue
 from migration_lint.model import MigrationFile, Suppressions
 from migration_lint.pipeline import display_path
 from migration_lint.results_cache import Results, inputs_digest, load_results, store_results
@@ -22,11 +22,13 @@ from migration_lint.rules import (  # noqa: F401  (registers the rules)
     files,
     graph,
     history,
+    hygiene,
     indexes,
     sql,
     state,
 )
 from migration_lint.rules.base import REGISTRY, Rule
+from migration_lint.rules.hygiene import UNUSED_NOQA, Use, unused_noqa_issues
 
 if TYPE_CHECKING:
     from migration_lint.config import Config
@@ -63,21 +65,35 @@ def select_rules(
     ]
 
 
-def _suppressed(suppressions: Suppressions, finding: Finding) -> bool:
+def _suppressed(suppressions: Suppressions, finding: Finding, used: set[Use]) -> bool:
+    """Whether a ``noqa`` comment silences ``finding``; the comments naming its code are
+    recorded in ``used`` (for ML504)."""
+
     def covers(codes: tuple[str, ...]) -> bool:
         return not codes or finding.code in codes
 
     if suppressions.file_codes is not None and covers(suppressions.file_codes):
         return True
-    return any(
-        finding.line <= line <= finding.end_line and covers(codes)
+    silencing = [
+        line
         for line, codes in suppressions.lines
-    )
+        if finding.line <= line <= finding.end_line and covers(codes)
+    ]
+    used.update((finding.path, line, finding.code) for line in silencing)
+    return bool(silencing)
 
 
-def _ignored_by_path(config: Config, finding: Finding) -> bool:
+def _code_matches(code: str, selectors: Sequence[str]) -> bool:
+    """``per-*-ignores`` entries: an empty list means every code, else codes or prefixes."""
+    return not selectors or any(code.startswith(selector) for selector in selectors)
+
+
+def _ignored_by_config(config: Config, finding: Finding) -> bool:
+    app_codes = config.per_app_ignores.get(finding.app or "")
+    if app_codes is not None and _code_matches(finding.code, app_codes):
+        return True
     return any(
-        fnmatch(finding.path, pattern) and (finding.code in codes or not codes)
+        fnmatch(finding.path, pattern) and _code_matches(finding.code, codes)
         for pattern, codes in config.per_file_ignores.items()
     )
 
@@ -99,11 +115,10 @@ def run_rules(
     files_by_path: dict[str, MigrationFile] = {
         display_path(migration.path): migration for migration in analysis.files
     }
-    findings = []
-    for rule in rules:
-        issues = stored.get(rule.code)
-        if issues is None:
-            issues = new[rule.code] = tuple(rule.check(analysis))
+    findings: list[Finding] = []
+    used: set[Use] = set()
+
+    def report(rule: Rule, issues: Iterable[Issue]) -> None:
         for issue in issues:
             finding = rule.finding(issue)
             if finding.app in analysis.external_apps:
@@ -111,11 +126,26 @@ def run_rules(
             if targets is not None and rule.scope == "file" and not targets.covers(finding.path):
                 continue
             migration = files_by_path.get(finding.path)
-            if migration is not None and _suppressed(migration.suppressions, finding):
+            if migration is not None and _suppressed(migration.suppressions, finding, used):
                 continue
-            if _ignored_by_path(analysis.config, finding):
+            if _ignored_by_config(analysis.config, finding):
                 continue
             findings.append(finding)
+
+    for rule in rules:
+        issues = stored.get(rule.code)
+        if issues is None:
+            issues = new[rule.code] = tuple(rule.check(analysis))
+        report(rule, issues)
     if cache_dir is not None:
         store_results(cache_dir, digest, stored, new)
+    if any(rule.code == UNUSED_NOQA for rule in rules):
+        judged = [
+            migration
+            for path, migration in files_by_path.items()
+            if migration.app_label not in analysis.external_apps
+            and (targets is None or targets.covers(path))
+        ]
+        ran = {rule.code for rule in rules}
+        report(REGISTRY[UNUSED_NOQA], unused_noqa_issues(judged, used, ran))
     return sorted(findings, key=Finding.sort_key)

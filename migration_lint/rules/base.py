@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from migration_lint.findings import Finding, Severity
+from migration_lint.findings import Finding, Issue, Severity
 from migration_lint.model import Span
 
 if TYPE_CHECKING:
@@ -20,20 +20,6 @@ if TYPE_CHECKING:
 
 #: Where an issue points when the file itself is the best place we have.
 FILE_START = Span(1, 1, 1, 1)
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What a check found, before the framework stamps the rule's identity on it."""
-
-    path: str
-    span: Span
-    message: str
-    hint: str = ""
-    app: str | None = None
-    migration: str | None = None
-    #: Overrides the rule's default severity, for rules whose inputs carry their own.
-    severity: Severity | None = None
 
 
 Check = Callable[["Analysis"], Iterable[Issue]]

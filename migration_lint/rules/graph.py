@@ -6,10 +6,10 @@ import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from migration_lint.findings import Severity
+from migration_lint.findings import Issue, Severity
 from migration_lint.graph import Key
 from migration_lint.model import MigrationFile, Span
-from migration_lint.rules.base import FILE_START, Issue, rule
+from migration_lint.rules.base import FILE_START, rule
 
 if TYPE_CHECKING:
     from migration_lint.loader import GraphProblem

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from migration_lint.findings import Severity
+from migration_lint.findings import Issue, Severity
 from migration_lint.pipeline import display_path
-from migration_lint.rules.base import Issue, rule
+from migration_lint.rules.base import rule
 
 if TYPE_CHECKING:
     from migration_lint.pipeline import Analysis

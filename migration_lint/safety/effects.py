@@ -7,7 +7,7 @@ a :class:`~migration_lint.safety.scope.Site`:
   a table, defaults, generated columns, primary keys, many-to-many tables;
 * :mod:`.indexes` -- indexes and constraints: indexes (plain or concurrent), unique, foreign
   key and check constraints, ``unique_together`` / ``index_together``;
-* :mod:`.sql` -- ``RunSQL``, statement by statement (:mod:`migration_lint.sql`).
+* :mod:`.sql` -- ``RunSQL``, statement by statement (:mod:`migration_lint.sql_analysis`).
 
 An effect with a ``code`` is something the rule of that code reports; one without is only
 described (``plan --format json`` lists every effect). :func:`issues_for` is the whole body
@@ -22,9 +22,8 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from migration_lint.findings import Severity
-from migration_lint.model import Span, Stage
-from migration_lint.rules.base import Issue
+from migration_lint.findings import Issue, Severity
+from migration_lint.model import MigrationFile, Span, Stage
 from migration_lint.safety.scope import Site, linted_sites
 from migration_lint.state.project import ModelKey, ModelState
 
@@ -39,6 +38,8 @@ __all__ = [
     "Lock",
     "Target",
     "effects_of",
+    "is_escalated",
+    "is_reported",
     "issues_for",
     "strongest_lock",
     "table_name",
@@ -117,6 +118,8 @@ class Effect:
     hint: str = ""
     span: Span | None = None
     stage: Stage | None = None
+    #: Overrides the rule's default severity for this finding (a failure among warnings).
+    severity: Severity | None = None
 
 
 def table_name(model: ModelState) -> str:
@@ -167,30 +170,29 @@ def _matches_table(tables: frozenset[str], effect: Effect) -> bool:
     return effect.model is not None and f"{effect.model[0]}.{effect.model[1]}" in names
 
 
-def issues_for(analysis: Analysis, code: str) -> Iterator[Issue]:
-    """The issues of rule ``code``: its effects, judged in their deploy context.
+def is_reported(migration: MigrationFile, effect: Effect, config: Config) -> bool:
+    """Whether ``check`` reports ``effect``: it has a rule code, and it is not a ``compat``
+    change in a migration declared to run at the stage it needs (a drop after the deploy),
+    nor a ``lock`` effect on a table listed in ``small-tables``."""
+    if effect.code is None:
+        return False
+    declared = migration.stage
+    if effect.kind == "compat" and declared is not None and effect.stage == declared.stage:
+        return False
+    return not (effect.kind == "lock" and _matches_table(config.small_tables, effect))
 
-    A ``compat`` effect is fine in a migration declared to run at the stage it needs
-    (a drop after the deploy); a ``lock`` effect is dropped on a table listed in
-    ``small-tables`` and becomes an error on one in ``hot-tables``.
-    """
+
+def is_escalated(effect: Effect, config: Config) -> bool:
+    """Whether ``effect`` is an error whatever its rule's severity: a lock on a hot table."""
+    return effect.kind == "lock" and _matches_table(config.hot_tables, effect)
+
+
+def issues_for(analysis: Analysis, code: str) -> Iterator[Issue]:
+    """The issues of rule ``code``: its effects that :func:`is_reported` keeps."""
     config = analysis.config
     for site, effects in linted_effects(analysis):
-        declared = site.migration.stage
         for effect in effects:
-            if effect.code != code:
+            if effect.code != code or not is_reported(site.migration, effect, config):
                 continue
-            severity: Severity | None = None
-            if (
-                effect.kind == "compat"
-                and declared is not None
-                and effect.stage is not None
-                and declared.stage == effect.stage
-            ):
-                continue
-            if effect.kind == "lock":
-                if _matches_table(config.small_tables, effect):
-                    continue
-                if _matches_table(config.hot_tables, effect):
-                    severity = Severity.ERROR
+            severity = Severity.ERROR if is_escalated(effect, config) else effect.severity
             yield site.issue(effect.message, effect.hint, span=effect.span, severity=severity)

@@ -14,10 +14,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from migration_lint.findings import Severity
+from migration_lint.findings import Issue, Severity
 from migration_lint.model import Call, ListValue, MigrationFile, OperationCall, Span, TupleValue
 from migration_lint.pipeline import display_path
-from migration_lint.rules.base import Issue
 from migration_lint.state.project import ModelKey, ModelState
 from migration_lint.state.replay import MigrationStep
 
@@ -119,16 +118,25 @@ def _created(operation: OperationCall, app_label: str, fresh: set[ModelKey]) -> 
 
 
 def sites_of(steps: Iterable[MigrationStep], *, one_unit: bool) -> Iterator[Site]:
-    """The sites of ``steps`` (in plan order): all one deploy unit, or one unit each."""
+    """The sites of ``steps`` (in plan order): all one deploy unit, or one unit each.
+
+    ``initial = True`` migrations are one unit together whatever ``one_unit`` says: they
+    are what installing an app runs (``makemigrations`` splits an app's first migration in
+    parts when its foreign keys form a cycle, and ``0002_initial`` then adds them to the
+    tables ``0001_initial`` created), so the tables they create are new to each other.
+    """
     fresh: set[ModelKey] = set()
+    installed: set[ModelKey] = set()
     for step in steps:
-        if not one_unit:
-            fresh = set()
         migration = step.migration
+        if not one_unit:
+            fresh = set(installed) if migration.initial else set()
         for top in step.operations:
             for operation, nested in database_operations(top.operation):
                 yield Site(migration, step, top.index, operation, frozenset(fresh), nested)
                 _created(operation, migration.app_label, fresh)
+        if migration.initial:
+            installed |= fresh
 
 
 def linted_steps(analysis: Analysis) -> list[MigrationStep]:

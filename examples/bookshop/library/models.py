@@ -8,5 +8,5 @@ class Author(models.Model):
 class Book(models.Model):
     title = models.CharField(max_length=200)
     author = models.ForeignKey(Author, on_delete=models.CASCADE)
-    isbn = models.CharField(max_length=13, blank=True)
+    isbn = models.CharField(max_length=13, blank=True, db_default="")
     published = models.DateField(null=True)

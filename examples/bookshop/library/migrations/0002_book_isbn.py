@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='book',
             name='isbn',
-            field=models.CharField(blank=True, max_length=13),
+            field=models.CharField(blank=True, db_default='', max_length=13),
         ),
     ]

@@ -1,0 +1,47 @@
+"""Which tables are new to an operation: the context that keeps the safety rules quiet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.projects import check_json, migration, write_tree
+
+AUTHOR = migration(
+    operations="""\
+    migrations.CreateModel('Author', [('id', models.AutoField(primary_key=True))]),
+    migrations.CreateModel('Book', [('id', models.AutoField(primary_key=True))]),
+    """,
+    extra="initial = True",
+)
+BOOK_AUTHOR = """\
+migrations.AddField(
+    'book', 'author', models.ForeignKey('shop.author', models.CASCADE, null=True)
+),
+"""
+
+
+def safety_codes(root: Path) -> dict[str, list[str]]:
+    _, findings = check_json(root, "--select", "ML1,ML2,ML3")
+    found: dict[str, list[str]] = {}
+    for finding in findings:
+        if finding["code"] != "ML131":
+            found.setdefault(str(finding["migration"]), []).append(str(finding["code"]))
+    return found
+
+
+def test_a_split_initial_migration_works_on_new_tables(tmp_path: Path) -> None:
+    """``makemigrations`` splits an app's first migration when foreign keys form a cycle:
+    ``0002_initial`` adds them to tables nobody has used yet."""
+    write_tree(
+        tmp_path,
+        {
+            "shop/migrations/0001_initial.py": AUTHOR,
+            "shop/migrations/0002_initial.py": migration(
+                ("shop", "0001_initial"), operations=BOOK_AUTHOR, extra="initial = True"
+            ),
+            "shop/migrations/0003_book_editor.py": migration(
+                ("shop", "0002_initial"), operations=BOOK_AUTHOR.replace("'author'", "'editor'", 1)
+            ),
+        },
+    )
+    assert safety_codes(tmp_path) == {"0003_book_editor": ["ML120", "ML123"]}
