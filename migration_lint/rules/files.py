@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from migration_lint.findings import Severity
+from migration_lint.findings import Issue, Severity
 from migration_lint.model import Span
 from migration_lint.operations import KNOWN_OPERATIONS
 from migration_lint.pipeline import display_path
-from migration_lint.rules.base import Issue, rule
+from migration_lint.rules.base import rule
+from migration_lint.third_party import THIRD_PARTY
 
 if TYPE_CHECKING:
     from migration_lint.pipeline import Analysis
+
+
+def _known(path: str) -> bool:
+    return path in KNOWN_OPERATIONS or path in THIRD_PARTY
 
 
 @rule(
@@ -25,9 +30,11 @@ if TYPE_CHECKING:
 def unknown_operation(analysis: Analysis) -> Iterator[Issue]:
     """Finds operations whose class is not one of Django's built-in operations.
 
-    Custom operations (a project's own ``Operation`` subclass, or a third-party one such as
-    ``django-pgtrigger``'s) are perfectly valid; but since the linter never imports code, it
-    cannot know what they do to the schema or the state, and the checks skip them.
+    Custom operations (a project's own ``Operation`` subclass, or one of a third-party
+    package) are perfectly valid; but since the linter never imports code, it cannot know
+    what they do to the schema or the state, and the checks skip them. The operations of
+    django-pg-migration-tools (``SaferAddIndexConcurrently``, ``SaferAddFieldForeignKey``
+    ...) and django-pgtrigger (``AddTrigger``, ``RemoveTrigger``) are known and not reported.
 
     ## Why it hurts
     Nothing breaks; the finding says which operations the other rules could not judge.
@@ -40,7 +47,7 @@ def unknown_operation(analysis: Analysis) -> Iterator[Issue]:
         if migration.app_label in analysis.external_apps:
             continue
         for operation in migration.operations:
-            if operation.raw is None and operation.path not in KNOWN_OPERATIONS:
+            if operation.raw is None and not _known(operation.path):
                 yield Issue(
                     path=display_path(migration.path),
                     span=operation.span,

@@ -59,6 +59,7 @@ from migration_lint.state.project import (
     truth,
     with_list_options,
 )
+from migration_lint.third_party import THIRD_PARTY
 
 __all__ = [
     "ALTER_OPTION_KEYS",
@@ -316,7 +317,7 @@ def state_forwards(operation: OperationCall, state: StateEditor) -> None:
     if operation.raw is not None:
         state.unknown(f"cannot know what `{operation.raw.source}` does to the models")
         return
-    spec = OPERATIONS.get(operation.path)
+    spec = OPERATIONS.get(operation.path) or _third_party_spec(operation.path)
     if spec is None:
         state.unknown(f"cannot know what {operation.path} does to the models")
         return
@@ -330,6 +331,19 @@ def state_forwards(operation: OperationCall, state: StateEditor) -> None:
         state.failed(error)
     except Unknowable as reason:
         state.unknown(f"{operation.name}: {reason}; the state after it is a guess")
+
+
+def _third_party_spec(path: str) -> OperationSpec | None:
+    """A known third-party operation (:mod:`migration_lint.third_party`): its own
+    constructor, and the ``state_forwards`` of the Django operation it inherits."""
+    known = THIRD_PARTY.get(path)
+    if known is None:
+        return None
+    signature = Signature((*known.required, *known.optional), len(known.required))
+    if known.replays_as is None:
+        return OperationSpec(signature)
+    equivalent = OPERATIONS[known.replays_as]
+    return OperationSpec(signature, equivalent.forwards, equivalent.check)
 
 
 # -- values -----------------------------------------------------------------------------------
