@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import fields
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
-from migration_lint.discovery import Project, module_name
+from migration_lint.discovery import Project
+from migration_lint.git import GitError, app_migrations_at, open_ref
 from migration_lint.graph import Key
 from migration_lint.loader import LoadedGraph, build_graph
 
@@ -235,39 +235,6 @@ def applied_from_database(url: str) -> list[Key]:
 # A git ref
 
 
-def _git(cwd: Path, *args: str) -> str:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, check=False
-        )
-    except OSError as error:
-        raise AppliedSourceError(f"cannot run git: {error}") from None
-    if result.returncode != 0:
-        message = result.stderr.strip().splitlines()
-        raise AppliedSourceError(f"git {args[0]} failed: {message[-1] if message else ''}")
-    return result.stdout
-
-
-def migration_names_in_listing(paths: Iterable[str]) -> list[str]:
-    """The migration names Django would load from a directory given its file names.
-
-    Same rules as :func:`migration_lint.discovery.migration_names` for a listing instead of
-    a directory on disk: module suffixes only, first file of each module name wins in
-    sorted order, no dotted names, no ``__init__``, nothing starting with ``_`` or ``~``.
-    Files in sub-directories are not passed here (sub-packages are never migrations).
-    """
-    seen: set[str] = set()
-    names: list[str] = []
-    for filename in sorted(paths):
-        name = module_name(filename)
-        if not name or name == "__init__" or "." in name or name in seen:
-            continue
-        seen.add(name)
-        if name[0] not in "_~":
-            names.append(name)
-    return names
-
-
 def applied_from_git_ref(project: Project, loaded: LoadedGraph, ref: str) -> list[Key]:
     """Every migration whose file exists at ``ref``, in the current graph's plan order.
 
@@ -277,32 +244,19 @@ def applied_from_git_ref(project: Project, loaded: LoadedGraph, ref: str) -> lis
     as applied. Rows are ordered as the full plan orders them (files the ref has but the
     work tree has not go last), so ``check_consistent_history`` sees a plausible history.
     """
-    roots = {app.migrations_path for app in project.apps if app.migrations_path is not None}
-    if not roots:
-        return []
-    anchor = next(iter(sorted(roots)))
-    toplevel = Path(_git(anchor, "rev-parse", "--show-toplevel").strip()).resolve()
-    _git(toplevel, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    listing = _git(toplevel, "ls-tree", "-r", "--name-only", "-z", ref).split("\0")
-    by_directory: dict[PurePosixPath, list[str]] = {}
-    for entry in listing:
-        if entry:
-            path = PurePosixPath(entry)
-            by_directory.setdefault(path.parent, []).append(path.name)
+    try:
+        ref_migrations = app_migrations_at(open_ref(project.config.root, ref), project.apps)
+    except GitError as error:
+        raise AppliedSourceError(str(error)) from None
     rows: list[Key] = []
     for app in project.apps:
-        if app.migrations_path is None:
+        if app.label not in ref_migrations:
             continue
-        directory = app.migrations_path.resolve()
-        if not directory.is_relative_to(toplevel):
+        names = ref_migrations[app.label]
+        if names is None:
             rows.extend(key for key in loaded.disk_migrations if key[0] == app.label)
-            continue
-        relative = PurePosixPath(directory.relative_to(toplevel).as_posix())
-        # ls-tree lists no empty directory; the ref then simply has no migrations here.
-        files = by_directory.get(relative, [])
-        if "__init__.py" not in files and not any(module_name(f) == "__init__" for f in files):
-            continue  # no package at the ref: nothing was migrated
-        rows.extend((app.label, name) for name in migration_names_in_listing(files))
+        else:
+            rows.extend((app.label, name) for name in names)
     order = {key: index for index, key in enumerate(loaded.graph.leaf_nodes())}
     plan_order: dict[Key, int] = {}
     seen: set[Key] = set()

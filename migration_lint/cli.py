@@ -57,13 +57,19 @@ def _analyse(
     no_cache: bool,
     cache_dir: Path | None,
     anchor: Path | None = None,
+    base: Callable[[str | None], str | None] | None = None,
     **extra: object,
 ) -> Any:
     """Build the config from options and run the pipeline (imports kept lazy for speed).
 
     ``anchor``: where to look for the project root when ``paths`` is empty (see
-    :func:`migration_lint.config.load_config`).
+    :func:`migration_lint.config.load_config`). ``base``: the ref to compare with, given
+    the configured ``base`` key; commands that judge no change against a ref pass none and
+    read no baseline.
     """
+    from dataclasses import replace
+
+    from migration_lint.baseline import BaselineError
     from migration_lint.config import ConfigError, load_config
     from migration_lint.pipeline import analyse
 
@@ -81,11 +87,15 @@ def _analyse(
         config = load_config(Path.cwd(), paths=paths, overrides=overrides, anchor=anchor)
     except ConfigError as error:
         raise UsageFailure(str(error)) from error
-    if no_cache:
-        from dataclasses import replace
-
-        config = replace(config, cache_dir=None)
-    return analyse(config)
+    config = replace(
+        config,
+        cache_dir=None if no_cache else config.cache_dir,
+        base=base(config.base) if base else None,
+    )
+    try:
+        return analyse(config)
+    except BaselineError as error:
+        raise UsageFailure(str(error)) from error
 
 
 def _use_color(choice: str) -> bool:
@@ -163,6 +173,20 @@ def main() -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--color", type=click.Choice(["auto", "always", "never"]), default="auto")
 @click.option("-o", "--output-file", type=click.Path(path_type=Path), help="Write the report here.")
+@click.option(
+    "--base",
+    "base_ref",
+    metavar="REF",
+    help="The git ref production runs (e.g. origin/main): only the migrations it lacks are "
+    "judged by the safety rules, as one deploy, and edits to its migrations are errors "
+    "(ML5xx). Default: the `base` setting, else origin/$GITHUB_BASE_REF in a GitHub "
+    "Actions pull request job.",
+)
+@click.option(
+    "--no-base",
+    is_flag=True,
+    help="Compare with no base ref, even when --base or a default gives one.",
+)
 def check(
     output_format: str,
     statistics: bool,
@@ -172,6 +196,8 @@ def check(
     exit_zero: bool,
     color: str,
     output_file: Path | None,
+    base_ref: str | None,
+    no_base: bool,
     **options: Any,
 ) -> None:
     """Lint the migrations under PATHS (default: the project root).
@@ -179,6 +205,7 @@ def check(
     When PATHS include files (as the pre-commit hook passes them), the whole project is
     loaded and per-file findings are reported only for PATHS; graph findings always are.
     """
+    from migration_lint.baseline import resolve_base
     from migration_lint.findings import Severity
     from migration_lint.report import REPORTERS
     from migration_lint.rules import run_rules, select_rules, unknown_selectors
@@ -193,7 +220,11 @@ def check(
     if targets is not None:
         # The graph needs every migration: load the project, let PATHS filter the report.
         options = {**options, "paths": (), "anchor": options["paths"][0]}
-    analysis = _analyse(**options)
+    if base_ref == "":
+        raise UsageFailure("--base needs a ref; use --no-base to compare with none")
+    analysis = _analyse(
+        **options, base=lambda configured: resolve_base(base_ref, no_base, configured, os.environ)
+    )
     config = analysis.config
     rules = select_rules(
         cli_select or config.select,
@@ -232,6 +263,14 @@ def check(
 )
 @click.option("--list", "as_list", is_flag=True, help="Print like `showmigrations --plan`.")
 @click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    help="text: `migrate --plan`, byte for byte; json / markdown: per migration and operation "
+    "the locks, rewrites, reversibility, transaction and deploy stage.",
+)
+@click.option(
     "--applied",
     "applied_file",
     type=click.Path(path_type=Path),
@@ -246,6 +285,7 @@ def check(
 def plan(
     targets: tuple[str, ...],
     as_list: bool,
+    output_format: str,
     applied_file: Path | None,
     from_ref: str | None,
     database: str | None,
@@ -254,6 +294,13 @@ def plan(
     """Print the plan exactly as `migrate --plan` does (`--list`: `showmigrations --plan`).
 
     The database is empty unless --applied, --from-ref or --database says what is applied.
+
+    `--format json` describes, for every planned migration (app, name, path, direction,
+    atomic, deploy stage declared or inferred, reversible, strongest lock, rewrites/scans,
+    flagged effects) and every operation (Django's plan line, reversible, atomic, lock,
+    rewrites, scans, effects on each table), what `migrate --plan` does not say: schema
+    `{"version": 1, "targets", "migrations", "summary"}`, documented in
+    migration_lint/report/plan_json.py. `--format markdown` is the same for a job summary.
     """
     from migration_lint.applied import AppliedSourceError, applied_rows, with_applied
     from migration_lint.plan import (
@@ -285,6 +332,10 @@ def plan(
             click.echo(f"error: {problem.message}", err=True)
         sys.exit(1)
     if as_list:
+        if output_format != "text":
+            raise UsageFailure(
+                "--list prints `showmigrations --plan` text: use it without --format"
+            )
         # `showmigrations --plan APP ...` takes app labels only and checks no history.
         if any("." in target for target in targets):
             raise UsageFailure("--list takes app labels as --target, not migrations")
@@ -311,15 +362,33 @@ def plan(
         )
         sys.exit(1)
     try:
-        steps = migration_plan(loaded, parse_targets(loaded, targets))
+        resolved = parse_targets(loaded, targets)
+        steps = migration_plan(loaded, resolved)
     except PlanError as error:
         click.echo(f"CommandError: {error}", err=True)
         sys.exit(1)
+    if output_format != "text":
+        click.echo(_plan_report(analysis, loaded, steps, resolved, output_format), nl=False)
+        return
     by_key = {**loaded.disk_migrations, **analysis.by_key}
     click.echo(
         format_migrate_plan([(by_key[key], backwards) for key, backwards in steps]),
         nl=False,
     )
+
+
+def _plan_report(
+    analysis: Any, loaded: Any, steps: Sequence[Any], targets: Sequence[Any], output_format: str
+) -> str:
+    """`plan --format json|markdown`: the plan with its effects on the configured database."""
+    from migration_lint.plan_report import build_plan_report
+    from migration_lint.report.plan_json import render_plan_json
+    from migration_lint.report.plan_markdown import render_plan_markdown
+    from migration_lint.safety.effects import Target
+
+    config = analysis.config
+    report = build_plan_report(loaded, steps, config.settings, Target.of(config), targets)
+    return render_plan_json(report) if output_format == "json" else render_plan_markdown(report)
 
 
 @main.command()

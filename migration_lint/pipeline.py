@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from migration_lint.baseline import Baseline
+from migration_lint.baseline import Baseline, load_baseline
 from migration_lint.cache import load_migration_files
 from migration_lint.config import Config
 from migration_lint.discovery import Project, discover
@@ -78,7 +78,9 @@ def _apply_aliases(files: list[MigrationFile], aliases: Mapping[str, str]) -> li
 
 
 def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
-    """Run the pipeline up to the graph for the project ``config`` describes."""
+    """Run the pipeline up to the graph for the project ``config`` describes, and read the
+    ``base`` ref when there is one (:class:`~migration_lint.baseline.BaselineError` when it
+    cannot be read)."""
     project = discover(config)
     loaded_files = load_migration_files(project.sources, cache_dir=config.cache_dir, jobs=jobs)
     files = _apply_aliases(loaded_files.files, config.operation_aliases)
@@ -92,10 +94,13 @@ def analyse(config: Config, *, jobs: int | None = None) -> Analysis:
         # that is not on disk here): its real label may be the one a dependency names.
         strict_apps=config.strict_apps or project.labels_complete,
     )
-    return Analysis(
+    analysis = Analysis(
         config=config,
         project=project,
         files=files,
         loaded=loaded,
         files_digest=loaded_files.digest,
     )
+    if config.base:
+        analysis.baseline = load_baseline(analysis, config.base)
+    return analysis

@@ -275,11 +275,39 @@ def test_clean_branch_shows_what_deploying_runs(workspace: Path, tmp_path: Path)
     assert not (workspace / PROJECT / ".migration_lint_cache").exists()  # cache in RUNNER_TEMP
 
 
+def test_editing_a_migration_of_the_base_branch_is_annotated(
+    workspace: Path, tmp_path: Path
+) -> None:
+    """The base branch's migrations are what production ran: check compares with it."""
+    use_clean_branch(workspace)
+    initial = workspace / LIBRARY / "0001_initial.py"
+    text = initial.read_text(encoding="utf-8")
+    initial.write_text(text.replace("('name', models.CharField(max_length=200)),", "", 1))
+    git(workspace, "commit", "-q", "-am", "edit an applied migration")
+    inputs = {"path": PROJECT, "args": "--select ML5"}
+    run = run_action(workspace, tmp_path, inputs)
+    assert run.returncode == 1, run.log
+    assert re.search(
+        rf"^::error file={LIBRARY}/0001_initial.py,line=15,endLine=21,"
+        r"title=ML501 applied-migration-edited::library.0001_initial exists at origin/main",
+        run.log,
+        re.M,
+    ), run.log
+    assert run.outputs["errors"] == "1"
+    run = run_action(workspace, tmp_path, {**inputs, "base-ref": ""})
+    assert (run.returncode, run.outputs["findings"]) == (0, "0"), run.log
+
+
 def test_missing_base_ref_is_a_notice_not_a_failure(workspace: Path, tmp_path: Path) -> None:
+    """The runner's GITHUB_BASE_REF (check's own default) does not make check fail either."""
     run = run_action(
-        workspace, tmp_path, {"path": PROJECT, "base-ref": "develop", "fail-on": "never"}
+        workspace,
+        tmp_path,
+        {"path": PROJECT, "base-ref": "develop", "fail-on": "never"},
+        {"GITHUB_BASE_REF": "develop"},
     )
     assert run.returncode == 0, run.log
+    assert "unknown ref" not in run.log
     assert "::notice title=migration-lint::origin/develop is not in the checkout" in run.log
     assert "fetch-depth: 0" in run.log
     assert "What deploying" not in run.summary
