@@ -45,3 +45,25 @@ def test_a_split_initial_migration_works_on_new_tables(tmp_path: Path) -> None:
         },
     )
     assert safety_codes(tmp_path) == {"0003_book_editor": ["ML120", "ML123"]}
+
+
+def test_a_squash_reports_only_what_fails_wherever_it_runs(tmp_path: Path) -> None:
+    """Django runs a squash only where none of the migrations it replaces ran: a new
+    database. Its locks and drops harm nobody; an operation that cannot run at all does."""
+    squash = migration(
+        ("shop", "0001_initial"),
+        operations=BOOK_AUTHOR
+        + "migrations.RemoveField('book', 'author'),\n"
+        + "AddIndexConcurrently('author', models.Index(fields=['id'], name='author_idx')),\n",
+        extra="replaces = [('shop', '0002_author'), ('shop', '0003_drop')]",
+    )
+    write_tree(
+        tmp_path,
+        {
+            "shop/migrations/0001_initial.py": AUTHOR.replace("initial = True", ""),
+            "shop/migrations/0002_squashed_0003.py": (
+                "from django.contrib.postgres.operations import AddIndexConcurrently\n" + squash
+            ),
+        },
+    )
+    assert safety_codes(tmp_path) == {"0002_squashed_0003": ["ML121"]}

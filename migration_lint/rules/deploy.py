@@ -146,7 +146,9 @@ def lock_timeout_not_set(analysis: Analysis) -> Iterator[Issue]:
         (site, effect)
         for site, effects in linted_effects(analysis)
         for effect in effects
-        if effect.lock in _QUEUEING and effect.model not in site.fresh
+        if effect.lock in _QUEUEING
+        and effect.model not in site.fresh
+        and not site.migration.replaces  # squashes run on new databases (see is_reported)
     ]
     if not locking:
         return

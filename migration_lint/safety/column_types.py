@@ -170,23 +170,40 @@ def option(spec: FieldSpec, name: str) -> Value:
 
 
 def is_foreign_key(spec: FieldSpec) -> bool:
-    """A ``ForeignKey`` or ``OneToOneField``: a column holding another table's key."""
-    return class_name(spec) in _RELATIONS
+    """A ``ForeignKey`` or ``OneToOneField``: a column holding another table's key.
+
+    A project's own field class (``known`` is False) counts when it takes ``to`` and
+    ``on_delete``, as every subclass of ``ForeignKey`` does (nautobot's
+    ``ForeignKeyWithAutoRelatedName``): its column is ``<name>_id`` all the same.
+    """
+    if class_name(spec) in _RELATIONS:
+        return True
+    return not spec.known and None not in (spec.kwarg("to"), spec.kwarg("on_delete"))
 
 
 def is_many_to_many(spec: FieldSpec) -> bool:
-    """A ``ManyToManyField``: a join table, no column on the model's table."""
-    return class_name(spec) == "ManyToManyField"
+    """A ``ManyToManyField``: a join table, no column on the model's table.
+
+    Project classes count when their name says so or they take ``through`` without
+    ``on_delete`` (``ParentalManyToManyField``, taggit's ``TaggableManager``).
+    """
+    name = class_name(spec)
+    if name == "ManyToManyField":
+        return True
+    if spec.known:
+        return False
+    through = spec.kwarg("through") is not None and spec.kwarg("on_delete") is None
+    return through or name.endswith(("ManyToManyField", "TaggableManager"))
 
 
 def has_column(spec: FieldSpec) -> bool:
     """Whether the field is a column of its model's table (not a join table, not a composite
     primary key or ``ForeignObject``, which only name other columns)."""
-    return spec.path != "" and class_name(spec) not in {
-        "ManyToManyField",
-        "CompositePrimaryKey",
-        "ForeignObject",
-    }
+    return (
+        spec.path != ""
+        and not is_many_to_many(spec)
+        and class_name(spec) not in {"CompositePrimaryKey", "ForeignObject"}
+    )
 
 
 def column_name(spec: FieldSpec, name: str) -> str:
@@ -238,6 +255,8 @@ def _own_type(spec: FieldSpec, database: str) -> str | None:
     if template is None:
         return None
     params = {key: option(spec, key) for key in ("max_length", "max_digits", "decimal_places")}
+    if any(value is not None and not isinstance(value, int) for value in params.values()):
+        return None  # ``max_length=getattr(settings, ...)``: the type cannot be known
     if database != "mysql" and internal == "CharField" and params["max_length"] is None:
         return "varchar"  # _get_varchar_column
     if database == "postgresql" and internal == "DecimalField" and params["max_digits"] is None:

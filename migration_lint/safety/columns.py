@@ -16,6 +16,7 @@ the table holds.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -53,6 +54,9 @@ _DJANGO = "django.db.migrations."
 _ALTER: Lock = "ACCESS EXCLUSIVE"
 _AUTO = frozenset({"AutoField", "BigAutoField", "SmallAutoField"})
 _ORDER = FieldSpec("django.db.models.OrderWrt", (), (("default", 0),), True)
+#: Callable defaults meant to give each row its own value (``uuid4``, ``get_random_string``,
+#: ``make_token``): called once by ``AddField``, they give every existing row the same one.
+_IDENTITY = re.compile(r"uuid|random|token|secret|salt|nonce|key", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -320,6 +324,8 @@ def _filled(column: _Column) -> Iterator[Effect]:
     if function is None:
         return
     unique = option(spec, "unique") is True or option(spec, "primary_key") is True
+    if not unique and not _IDENTITY.search(function.rsplit(".", 1)[-1]):
+        return  # one timestamp, or one default object, for every old row is the usual intent
     outcome = (
         "the unique index then fails on the duplicates and the migration with it"
         if unique

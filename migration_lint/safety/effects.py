@@ -173,8 +173,13 @@ def _matches_table(tables: frozenset[str], effect: Effect) -> bool:
 def is_reported(migration: MigrationFile, effect: Effect, config: Config) -> bool:
     """Whether ``check`` reports ``effect``: it has a rule code, and it is not a ``compat``
     change in a migration declared to run at the stage it needs (a drop after the deploy),
-    nor a ``lock`` effect on a table listed in ``small-tables``."""
-    if effect.code is None:
+    nor a ``lock`` effect on a table listed in ``small-tables``.
+
+    In a squashed migration (one that ``replaces`` others) only failures count: Django runs
+    a squash only on a database where none of the migrations it replaces ran, in practice
+    a new one, and the replaced migrations were judged when they were written.
+    """
+    if effect.code is None or (migration.replaces and effect.kind != "failure"):
         return False
     declared = migration.stage
     if effect.kind == "compat" and declared is not None and effect.stage == declared.stage:
