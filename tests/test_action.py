@@ -269,7 +269,8 @@ def test_clean_branch_shows_what_deploying_runs(workspace: Path, tmp_path: Path)
     assert run.outputs["findings"] == "0"
     assert run.summary.startswith("## migration-lint: all checks passed")
     plan = run.summary.split("### What deploying this branch runs", 1)[1]
-    assert "library.0002_book_isbn" in plan
+    assert "#### Apply `library.0002_book_isbn`" in plan
+    assert "| ACCESS EXCLUSIVE |" in plan  # adding the column takes the table's lock briefly
     assert "0001_initial" not in plan  # already on the base branch
     assert "::error" not in run.log
     assert not (workspace / PROJECT / ".migration_lint_cache").exists()  # cache in RUNNER_TEMP
