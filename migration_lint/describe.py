@@ -41,6 +41,7 @@ from .model import (
     Value,
     source_text,
 )
+from .operations import POSTGRES_EXTENSIONS
 
 __all__ = [
     "Description",
@@ -403,16 +404,6 @@ _REMOVE_INDEX_FRAGMENT = "remove_{model_name.lower}_{name.lower}"
 _ADD_INDEX_FRAGMENT = "{model_name.lower}_{index.name.lower}"
 _EXTENSION_DESCRIBE = "Creates extension {name}"
 _EXTENSION_FRAGMENT = "create_extension_{name}"  # not lower-cased, unlike the others
-_EXTENSION_NAMES = {
-    "BloomExtension": "bloom",
-    "BtreeGinExtension": "btree_gin",
-    "BtreeGistExtension": "btree_gist",
-    "CITextExtension": "citext",
-    "CryptoExtension": "pgcrypto",
-    "HStoreExtension": "hstore",
-    "TrigramExtension": "pg_trgm",
-    "UnaccentExtension": "unaccent",
-}
 _COLLATION = ("name", "locale")
 _COLLATION_OPTIONS = ("provider", "deterministic")  # keyword-only
 
@@ -516,7 +507,7 @@ _POSTGRES: dict[str, _Spec] = {
         class_name: _Spec(
             (), ("hints",), _EXTENSION_DESCRIBE, _EXTENSION_FRAGMENT, (("name", extension),)
         )
-        for class_name, extension in _EXTENSION_NAMES.items()
+        for class_name, extension in POSTGRES_EXTENSIONS.items()
     },
     "AddIndexConcurrently": _Spec(
         ("model_name", "index"), (), _add_index_concurrently, _ADD_INDEX_FRAGMENT

@@ -2,6 +2,18 @@
 
 from __future__ import annotations
 
+#: The extension each ``CreateExtension`` subclass of ``django.contrib.postgres`` creates.
+POSTGRES_EXTENSIONS = {
+    "BloomExtension": "bloom",
+    "BtreeGinExtension": "btree_gin",
+    "BtreeGistExtension": "btree_gist",
+    "CITextExtension": "citext",
+    "CryptoExtension": "pgcrypto",
+    "HStoreExtension": "hstore",
+    "TrigramExtension": "pg_trgm",
+    "UnaccentExtension": "unaccent",
+}
+
 DJANGO_OPERATIONS = frozenset(
     f"django.db.migrations.{name}"
     for name in (

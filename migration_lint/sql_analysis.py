@@ -353,32 +353,26 @@ def _create_index(words: _Words, base: Statement) -> Statement:
     index = None if words.peek() == "ON" else words.name()
     words.take("ON")
     words.take("ONLY")
-    lock: Lock = "SHARE UPDATE EXCLUSIVE" if concurrently else "SHARE"
-    return replace(
-        base,
-        kind="create_index",
-        table=words.name(),
-        index=index,
-        lock=lock,
-        scans=True,
-        concurrently=concurrently,
-        no_transaction=concurrently,
+    statement = replace(
+        base, kind="create_index", table=words.name(), index=index, lock="SHARE", scans=True
     )
+    return _concurrent(statement, concurrently)
+
+
+def _concurrent(statement: Statement, concurrently: bool) -> Statement:
+    """``statement`` in its ``CONCURRENTLY`` form if ``concurrently``: SHARE UPDATE EXCLUSIVE
+    instead of its blocking lock, and PostgreSQL refuses it inside a transaction block."""
+    if not concurrently:
+        return statement
+    return replace(statement, lock="SHARE UPDATE EXCLUSIVE", concurrently=True, no_transaction=True)
 
 
 def _drop(words: _Words, base: Statement) -> Statement:
     if words.take("INDEX"):
         concurrently = words.take("CONCURRENTLY")
         words.take("IF", "EXISTS")
-        lock: Lock = "SHARE UPDATE EXCLUSIVE" if concurrently else "ACCESS EXCLUSIVE"
-        return replace(
-            base,
-            kind="drop_index",
-            index=words.name(),
-            lock=lock,
-            concurrently=concurrently,
-            no_transaction=concurrently,
-        )
+        statement = replace(base, kind="drop_index", index=words.name(), lock="ACCESS EXCLUSIVE")
+        return _concurrent(statement, concurrently)
     if words.take("TABLE"):
         words.take("IF", "EXISTS")
         return replace(base, kind="drop_table", table=words.name(), lock="ACCESS EXCLUSIVE")
@@ -391,17 +385,15 @@ def _reindex(words: _Words, base: Statement) -> Statement:
     words.position += 1
     concurrently = words.take("CONCURRENTLY") or _enabled(options, "CONCURRENTLY")
     name = words.name()
-    lock: Lock = "SHARE UPDATE EXCLUSIVE" if concurrently else "SHARE"
-    return replace(
+    statement = replace(
         base,
         kind="reindex",
         table=name if target == "TABLE" else None,
         index=name if target == "INDEX" else None,
-        lock=lock,
+        lock="SHARE",
         scans=True,
-        concurrently=concurrently,
-        no_transaction=concurrently,
     )
+    return _concurrent(statement, concurrently)
 
 
 def _truncate(words: _Words, base: Statement) -> Statement:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,17 @@ def write_tree(root: Path, files: dict[str, str]) -> Path:
     if not (root / "pyproject.toml").exists():
         (root / "pyproject.toml").write_text("[tool.migration-lint]\ndjango-contrib = 'never'\n")
     return root
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` with an identity (commits need one), failing loudly."""
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=root,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def run(root: Path, *args: str) -> Result:

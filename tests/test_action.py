@@ -29,6 +29,7 @@ import yaml
 
 from migration_lint.github.comment import MARKER
 from tests.github_fake import FakeGithub, FakeGithubServer
+from tests.projects import git
 
 ROOT = Path(__file__).parent.parent
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
@@ -139,16 +140,6 @@ def run_action(
             break
     outputs = {name: resolve(spec["value"], context) for name, spec in ACTION["outputs"].items()}
     return ActionRun(returncode, "".join(log), outputs, "".join(summary), steps_run)
-
-
-def git(workspace: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=workspace,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ and how a ref that cannot be read is reported. Every test uses a real git reposi
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from migration_lint.config import load_config
 from migration_lint.pipeline import Analysis, analyse
 from migration_lint.rules import REGISTRY  # before the safety package, which it imports
 from migration_lint.safety.scope import linted_sites
-from tests.projects import check_json, migration, run, write_tree
+from tests.projects import check_json, git, migration, run, write_tree
 
 CREATE_BOOK = migration(
     operations="""\
@@ -50,17 +49,6 @@ CREATE_AUTHOR = migration(
     ),
     """,
 )
-
-
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` with an identity (commits need one), failing loudly."""
-    return subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
 
 
 def committed(root: Path, files: dict[str, str]) -> Path:

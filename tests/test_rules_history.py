@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from tests.projects import check_json, migration, run, write_tree
-from tests.test_baseline import CREATE_BOOK, add_pages, committed, git
+from tests.projects import check_json, git, migration, run, write_tree
+from tests.test_baseline import CREATE_BOOK, add_pages, committed
 
 MIGRATIONS = "shop/migrations"
 RENAME_TITLE = migration(

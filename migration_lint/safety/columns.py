@@ -133,6 +133,43 @@ class _Column:
             severity=severity,
         )
 
+    def breaking(
+        self, what: str, *, code: str, message: str, hint: str, stage: Stage | None = None
+    ) -> Effect:
+        """A compat rule's effect: the change breaks the release still running during the
+        deploy (``code``); on a fresh table, which no running code uses, it is only described."""
+        if self.fresh:
+            return self.effect(_ALTER, what)
+        return self.effect(
+            _ALTER, what, code=code, kind="compat", message=message, hint=hint, stage=stage
+        )
+
+    def judged(
+        self,
+        lock: Lock,
+        what: str,
+        *,
+        code: str,
+        message: str,
+        hint: str,
+        rewrites: bool = False,
+        scans: bool = False,
+    ) -> Effect:
+        """A lock rule's effect: reported as ``code`` under ``lock`` where locks matter;
+        on a fresh table or SQLite, the plain ``ALTER TABLE`` it is for the plan."""
+        if not self.locks_matter:
+            return self.effect(_ALTER, what, rewrites=rewrites, scans=scans)
+        return self.effect(
+            lock,
+            what,
+            code=code,
+            rewrites=rewrites,
+            scans=scans,
+            message=message,
+            hint=hint,
+            span=self.span,
+        )
+
 
 def effects(site: Site, target: Target) -> Iterator[Effect]:
     """The effects of the operation at ``site`` if it changes columns or tables."""
@@ -151,10 +188,6 @@ def _after(site: Site) -> ModelLookup:
     return lambda key: site.step.model_after(site.index, key)
 
 
-def _no_table(model: ModelState) -> Effect:
-    return Effect(None, model.key, "none", f"no table: {model.name} is unmanaged or a proxy")
-
-
 def _text(site: Site, position: int, name: str) -> str | None:
     value = site.operation.argument(position, name)
     return value if isinstance(value, str) else None
@@ -163,16 +196,26 @@ def _text(site: Site, position: int, name: str) -> str | None:
 # -- AddField --------------------------------------------------------------------------------
 
 
-def _add_field(site: Site, target: Target) -> Iterator[Effect]:
+def _written_field(site: Site) -> tuple[ModelState, str, FieldSpec] | None:
+    """The model (before the operation), name and field of an ``AddField`` /
+    ``AlterField``; ``None`` when the state lacks the model or the field cannot be read."""
     model_name, name = _text(site, 0, "model_name"), _text(site, 1, "name")
     if model_name is None or name is None:
-        return
+        return None
     model = site.model(model_name)
     spec = operation_field(site, model_name, name)
     if model is None or spec is None:
+        return None
+    return model, name, spec
+
+
+def _add_field(site: Site, target: Target) -> Iterator[Effect]:
+    written = _written_field(site)
+    if written is None:
         return
+    model, name, spec = written
     if not tables.has_table(model):
-        yield _no_table(model)
+        yield tables.no_table(model)
         return
     column = _Column(site, target, model, name, spec)
     if is_many_to_many(spec):
@@ -356,10 +399,7 @@ def _generated(column: _Column) -> Iterator[Effect]:
     if class_name(spec) != "GeneratedField" or option(spec, "db_persist") is not True:
         return
     what = f'rewrites "{column.table}" to compute it'
-    if not column.locks_matter:
-        yield column.effect(_ALTER, what, rewrites=True)
-        return
-    yield column.effect(
+    yield column.judged(
         _rewrite_lock(column.target),
         what,
         code="ML110",
@@ -374,7 +414,6 @@ def _generated(column: _Column) -> Iterator[Effect]:
             "it up to date from the code or a trigger; or use db_persist=False where the "
             "database supports virtual columns"
         ),
-        span=column.span,
     )
 
 
@@ -419,7 +458,7 @@ def _remove_field(site: Site, target: Target) -> Iterator[Effect]:
     if model is None or name is None:
         return
     if not tables.has_table(model):
-        yield _no_table(model)
+        yield tables.no_table(model)
         return
     spec = model.fields.get(name)
     if spec is None:
@@ -450,15 +489,10 @@ def _dropped(column: _Column) -> Iterator[Effect]:
     else:
         yield column.effect("none", f"no database change: {column.name} has no column")
         return
-    if column.fresh:
-        yield column.effect(_ALTER, what)
-        return
     operation = column.site.operation.name
-    yield column.effect(
-        _ALTER,
+    yield column.breaking(
         what,
         code="ML103",
-        kind="compat",
         stage="post-deploy",
         message=(
             f"{operation} drops {dropped} while the release still running during the deploy "
@@ -481,7 +515,7 @@ def _order_with_respect_to(site: Site, target: Target) -> Iterator[Effect]:
     if before is None or after is None:
         return
     if not tables.has_table(before):
-        yield _no_table(before)
+        yield tables.no_table(before)
         return
     had = before.options.get("order_with_respect_to") is not None
     has = after.options.get("order_with_respect_to") is not None
@@ -508,7 +542,7 @@ def _rename_field(site: Site, target: Target) -> Iterator[Effect]:
     if spec is None:
         return
     if not tables.has_table(model):
-        yield _no_table(model)
+        yield tables.no_table(model)
         return
     old = _Column(site, target, model, old_name, spec)
     if is_many_to_many(spec):
@@ -552,14 +586,9 @@ def _renamed_column(old: _Column, new_column: str) -> Iterator[Effect]:
     if old.column == new_column:
         return
     what = f'renames column "{old.column}" to "{new_column}"'
-    if old.fresh:
-        yield old.effect(_ALTER, what)
-        return
-    yield old.effect(
-        _ALTER,
+    yield old.breaking(
         what,
         code="ML105",
-        kind="compat",
         message=(
             f'{old.site.operation.name} renames column {old.label} to "{new_column}": the '
             "release still running during the deploy queries the old name and fails until "
@@ -574,16 +603,15 @@ def _renamed_column(old: _Column, new_column: str) -> Iterator[Effect]:
 
 
 def _alter_field(site: Site, target: Target) -> Iterator[Effect]:
-    model_name, name = _text(site, 0, "model_name"), _text(site, 1, "name")
-    if model_name is None or name is None:
+    written = _written_field(site)
+    if written is None:
         return
-    model = site.model(model_name)
-    new_spec = operation_field(site, model_name, name)
-    old_spec = model.fields.get(name) if model is not None else None
-    if model is None or new_spec is None or old_spec is None:
+    model, name, new_spec = written
+    old_spec = model.fields.get(name)
+    if old_spec is None:
         return
     if not tables.has_table(model):
-        yield _no_table(model)
+        yield tables.no_table(model)
         return
     old = _Column(site, target, model, name, old_spec)
     new = _Column(site, target, model, name, new_spec)
@@ -687,10 +715,7 @@ def _retyped(old: _Column, new: _Column) -> Iterator[Effect]:
     if primary:
         yield from _retyped_primary_key(new, old_type, new_type, what)
         return
-    if not new.locks_matter:
-        yield new.effect(_ALTER, what, rewrites=True)
-        return
-    yield new.effect(
+    yield new.judged(
         _rewrite_lock(target),
         what,
         code="ML107",
@@ -706,7 +731,6 @@ def _retyped(old: _Column, new: _Column) -> Iterator[Effect]:
             "varchar, varchar to text and more numeric precision at the same scale are "
             "catalog-only"
         ),
-        span=new.span,
     )
 
 
@@ -728,10 +752,7 @@ def _rebuilds_pattern_index(old: _Column, old_type: str, new_type: str) -> bool:
 def _rebuilt_pattern_index(new: _Column, what: str) -> Iterator[Effect]:
     """ML107: an in-place type change that rebuilds an index under ACCESS EXCLUSIVE."""
     what = f"{what}, rebuilding its _like index"
-    if not new.locks_matter:
-        yield new.effect(_ALTER, what, scans=True)
-        return
-    yield new.effect(
+    yield new.judged(
         "ACCESS EXCLUSIVE",
         what,
         code="ML107",
@@ -746,7 +767,6 @@ def _rebuilt_pattern_index(new: _Column, what: str) -> Iterator[Effect]:
             "Keep the type (a longer varchar is catalog-only), or drop the index first and "
             "build the new one with AddIndexConcurrently in a non-atomic migration"
         ),
-        span=new.span,
     )
 
 
@@ -762,10 +782,7 @@ def _switched_primary_key(old: _Column, new: _Column) -> Iterator[Effect]:
     if became == (option(old.spec, "primary_key") is True):
         return
     what = f'{"makes" if became else "drops"} the primary key on "{new.column}"'
-    if not new.locks_matter:
-        yield new.effect(_ALTER, what, scans=True)
-        return
-    yield new.effect(
+    yield new.judged(
         "ACCESS EXCLUSIVE",
         what,
         code="ML111",
@@ -777,7 +794,6 @@ def _switched_primary_key(old: _Column, new: _Column) -> Iterator[Effect]:
             "key columns pointing at the model"
         ),
         hint=_PRIMARY_KEY_HINT,
-        span=new.span,
     )
 
 
@@ -787,11 +803,8 @@ def _retyped_primary_key(new: _Column, old_type: str, new_type: str, what: str) 
     for table, column in referencing:
         rewritten = f'rewrites foreign key column "{column}" to {new_type}'
         yield Effect(table, None, _rewrite_lock(new.target), rewritten, rewrites=True)
-    if not new.locks_matter:
-        yield new.effect(_ALTER, what, rewrites=True)
-        return
     names = ", ".join(f'"{table}"' for table, _ in referencing) or "no other table"
-    yield new.effect(
+    yield new.judged(
         _rewrite_lock(new.target),
         what,
         code="ML111",
@@ -803,7 +816,6 @@ def _retyped_primary_key(new: _Column, old_type: str, new_type: str, what: str) 
             f"({names}), each under a lock that blocks its writes"
         ),
         hint=_PRIMARY_KEY_HINT,
-        span=new.span,
     )
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from migration_lint.findings import Issue, Severity
 from migration_lint.model import MigrationFile, Span, Stage
@@ -57,15 +57,7 @@ Lock = Literal[
     "ACCESS EXCLUSIVE",
     "unknown",
 ]
-LOCKS: tuple[Lock, ...] = (
-    "none",
-    "SHARE UPDATE EXCLUSIVE",
-    "SHARE",
-    "SHARE ROW EXCLUSIVE",
-    "EXCLUSIVE",
-    "ACCESS EXCLUSIVE",
-    "unknown",
-)
+LOCKS: tuple[Lock, ...] = get_args(Lock)
 
 #: ``lock``: holding the lock (with a rewrite or scan) blocks the table for long; matters on
 #: big tables only. ``compat``: breaks the code of the release still running during the

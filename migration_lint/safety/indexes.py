@@ -40,8 +40,9 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 from migration_lint.model import Call, ListValue, SetValue, TupleValue, Value
+from migration_lint.operations import POSTGRES_EXTENSIONS
 from migration_lint.safety import field_indexes
-from migration_lint.safety.effects import Effect, Target, table_name
+from migration_lint.safety.effects import Effect, Lock, Target, table_name
 from migration_lint.safety.index_effects import (
     Handler,
     add_unique,
@@ -76,6 +77,14 @@ _TOGETHER_INDEX_HINT = (
 )
 
 
+def _on_model_table(site: Site, lock: Lock, what: str, *, scans: bool = False) -> Iterator[Effect]:
+    """An effect on the table of the operation's model; none when the model has no table
+    (Django runs no SQL for it)."""
+    model = model_of(site)
+    if model is not None:
+        yield on_table(model, lock, what, scans=scans)
+
+
 def _not_in_transaction(site: Site) -> Iterator[Effect]:
     """ML121: an operation that refuses to run in the migration's transaction (the
     third-party ones raise the same error from a helper class, named in the message)."""
@@ -107,15 +116,9 @@ def _add_index(site: Site, target: Target) -> Iterator[Effect]:
 
 def _add_index_concurrently(site: Site, target: Target) -> Iterator[Effect]:
     yield from _not_in_transaction(site)
-    model = model_of(site)
-    if model is not None:
-        index = _object_name(site.operation.argument(1, "index"))
-        yield on_table(
-            model,
-            "SHARE UPDATE EXCLUSIVE",
-            f"creates index {index} CONCURRENTLY: reads and writes go on",
-            scans=True,
-        )
+    index = _object_name(site.operation.argument(1, "index"))
+    what = f"creates index {index} CONCURRENTLY: reads and writes go on"
+    yield from _on_model_table(site, "SHARE UPDATE EXCLUSIVE", what, scans=True)
 
 
 def _remove_index(site: Site, target: Target) -> Iterator[Effect]:
@@ -140,10 +143,8 @@ def _remove_index(site: Site, target: Target) -> Iterator[Effect]:
 
 def _remove_index_concurrently(site: Site, target: Target) -> Iterator[Effect]:
     yield from _not_in_transaction(site)
-    model = model_of(site)
-    if model is not None:
-        name = quoted(site.operation.argument(1, "name"))
-        yield on_table(model, "SHARE UPDATE EXCLUSIVE", f"drops index {name} CONCURRENTLY")
+    name = quoted(site.operation.argument(1, "name"))
+    yield from _on_model_table(site, "SHARE UPDATE EXCLUSIVE", f"drops index {name} CONCURRENTLY")
 
 
 def _rename_index(site: Site, target: Target) -> Iterator[Effect]:
@@ -208,24 +209,15 @@ def _check_or_exclusion(site: Site, model: ModelState, what: str, *, check: bool
 
 
 def _add_constraint_not_valid(site: Site, target: Target) -> Iterator[Effect]:
-    model = model_of(site)
-    if model is not None:
-        name = _object_name(site.operation.argument(1, "constraint"))
-        yield on_table(
-            model, "ACCESS EXCLUSIVE", f"adds constraint {name} NOT VALID (brief, no scan)"
-        )
+    name = _object_name(site.operation.argument(1, "constraint"))
+    what = f"adds constraint {name} NOT VALID (brief, no scan)"
+    yield from _on_model_table(site, "ACCESS EXCLUSIVE", what)
 
 
 def _validate_constraint(site: Site, target: Target) -> Iterator[Effect]:
-    model = model_of(site)
-    if model is not None:
-        name = quoted(site.operation.argument(1, "name"))
-        yield on_table(
-            model,
-            "SHARE UPDATE EXCLUSIVE",
-            f"validates constraint {name}: reads every row while reads and writes go on",
-            scans=True,
-        )
+    name = quoted(site.operation.argument(1, "name"))
+    what = f"validates constraint {name}: reads every row while reads and writes go on"
+    yield from _on_model_table(site, "SHARE UPDATE EXCLUSIVE", what, scans=True)
 
 
 def _remove_constraint(site: Site, target: Target) -> Iterator[Effect]:
@@ -235,10 +227,10 @@ def _remove_constraint(site: Site, target: Target) -> Iterator[Effect]:
 
 
 def _alter_constraint(site: Site, target: Target) -> Iterator[Effect]:
-    model = model_of(site)
-    if model is not None:
-        name = quoted(site.operation.argument(1, "name"))
-        yield on_table(model, "none", f"changes constraint {name} in the state only (no SQL)")
+    name = quoted(site.operation.argument(1, "name"))
+    yield from _on_model_table(
+        site, "none", f"changes constraint {name} in the state only (no SQL)"
+    )
 
 
 def _groups(model: ModelState, option: str) -> set[tuple[str, ...]]:
@@ -272,22 +264,9 @@ def _alter_together(site: Site, target: Target) -> Iterator[Effect]:
             yield build_index(site, before, f"creates an index on {group!r}", _TOGETHER_INDEX_HINT)
 
 
-#: The extension each ``CreateExtension`` subclass of ``django.contrib.postgres`` creates.
-_EXTENSIONS = {
-    "BloomExtension": "bloom",
-    "BtreeGinExtension": "btree_gin",
-    "BtreeGistExtension": "btree_gist",
-    "CITextExtension": "citext",
-    "CryptoExtension": "pgcrypto",
-    "HStoreExtension": "hstore",
-    "TrigramExtension": "pg_trgm",
-    "UnaccentExtension": "unaccent",
-}
-
-
 def _extension(site: Site, target: Target) -> Iterator[Effect]:
     """``CreateExtension`` and its subclasses: no table is touched (only on PostgreSQL)."""
-    name = _EXTENSIONS.get(site.operation.name) or site.operation.argument(0, "name")
+    name = POSTGRES_EXTENSIONS.get(site.operation.name) or site.operation.argument(0, "name")
     yield Effect(None, None, "none", f"creates extension {quoted(name)} if it is missing")
 
 
@@ -324,7 +303,7 @@ _HANDLERS: dict[str, Handler] = {
     _POSTGRES + "AddConstraintNotValid": _add_constraint_not_valid,
     _POSTGRES + "ValidateConstraint": _validate_constraint,
     _POSTGRES + "CreateExtension": _extension,
-    **{_POSTGRES + name: _extension for name in _EXTENSIONS},
+    **{_POSTGRES + name: _extension for name in POSTGRES_EXTENSIONS},
     _POSTGRES + "CreateCollation": _collation,
     _POSTGRES + "RemoveCollation": _collation,
     **dict.fromkeys(THIRD_PARTY, _third_party),

@@ -107,19 +107,20 @@ def _add_field(site: Site) -> Rollback:
 
 
 def _remove_field(site: Site) -> Rollback:
-    model, name = _text(site, 0, "model_name"), _text(site, 1, "name")
-    field = _state_field(site, model, name)
-    if field is None:
-        return None
-    return _call(site, _DJANGO + "AddField", model_name=model, name=name, field=field)
+    return _with_state_field(site, "AddField")
 
 
 def _alter_field(site: Site) -> Rollback:
+    return _with_state_field(site, "AlterField")
+
+
+def _with_state_field(site: Site, operation: str) -> Rollback:
+    """``operation`` on the field as the state had it before ``site``: what puts it back."""
     model, name = _text(site, 0, "model_name"), _text(site, 1, "name")
     field = _state_field(site, model, name)
     if field is None:
         return None
-    return _call(site, _DJANGO + "AlterField", model_name=model, name=name, field=field)
+    return _call(site, _DJANGO + operation, model_name=model, name=name, field=field)
 
 
 def _create_model(site: Site) -> Rollback:

@@ -11,13 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
+from migration_lint.model import Stage
 from migration_lint.safety.column_types import is_foreign_key, is_many_to_many
 from migration_lint.safety.effects import Effect, Target, table_name
 from migration_lint.safety.scope import Site
 from migration_lint.state.fields import FieldSpec
 from migration_lint.state.project import ModelState, resolve_relation
 
-__all__ = ["HANDLERS", "foreign_keys_to", "has_table", "join_table", "referenced_tables"]
+__all__ = [
+    "HANDLERS",
+    "foreign_keys_to",
+    "has_table",
+    "join_table",
+    "no_table",
+    "referenced_tables",
+]
 
 _DJANGO = "django.db.migrations."
 
@@ -25,6 +33,11 @@ _DJANGO = "django.db.migrations."
 def has_table(model: ModelState) -> bool:
     """Whether migrations manage a table for the model (not unmanaged, not a proxy)."""
     return model.options.get("managed") is not False and model.options.get("proxy") is not True
+
+
+def no_table(model: ModelState) -> Effect:
+    """What an operation on a model without a table does: nothing (``allow_migrate_model``)."""
+    return Effect(None, model.key, "none", f"no table: {model.name} is unmanaged or a proxy")
 
 
 def join_table(model: ModelState, name: str, spec: FieldSpec) -> str | None:
@@ -68,7 +81,7 @@ def _create_model(site: Site, target: Target) -> Iterator[Effect]:
     if model is None:
         return
     if not has_table(model):
-        yield Effect(None, model.key, "none", f"no table: {model.name} is unmanaged or a proxy")
+        yield no_table(model)
         return
     table = table_name(model)
     yield Effect(table, model.key, "none", f'creates table "{table}" (nobody uses it yet)')
@@ -95,7 +108,7 @@ def _delete_model(site: Site, target: Target) -> Iterator[Effect]:
         )
         return
     if not has_table(model):
-        yield Effect(None, model.key, "none", f"no table: {model.name} is unmanaged or a proxy")
+        yield no_table(model)
         return
     table = table_name(model)
     joins = [
@@ -104,16 +117,12 @@ def _delete_model(site: Site, target: Target) -> Iterator[Effect]:
         if is_many_to_many(spec) and (through := join_table(model, field_name, spec))
     ]
     what = f'drops table "{table}"' + "".join(f' and join table "{t}"' for t in joins)
-    if model.key in site.fresh:
-        yield Effect(table, model.key, "ACCESS EXCLUSIVE", what)
-        return
-    yield Effect(
+    yield _breaking(
+        site,
+        model,
         table,
-        model.key,
-        "ACCESS EXCLUSIVE",
         what,
         code="ML104",
-        kind="compat",
         stage="post-deploy",
         message=(
             f'DeleteModel drops table "{table}" of {model.name} while the release still '
@@ -133,7 +142,7 @@ def _renamed(site: Site, before: ModelState, after: ModelState, operation: str) 
     with the join tables named after it."""
     old, new = table_name(before), table_name(after)
     if not has_table(before):
-        yield Effect(None, before.key, "none", f"no table: {before.name} is unmanaged or a proxy")
+        yield no_table(before)
         return
     if old == new:
         yield Effect(old, before.key, "none", f'no database change: the table stays "{old}"')
@@ -142,16 +151,12 @@ def _renamed(site: Site, before: ModelState, after: ModelState, operation: str) 
         f' and join table "{old_join}" to "{new_join}"'
         for old_join, new_join in _renamed_join_tables(before, after)
     )
-    if before.key in site.fresh:
-        yield Effect(old, before.key, "ACCESS EXCLUSIVE", what)
-        return
-    yield Effect(
+    yield _breaking(
+        site,
+        before,
         old,
-        before.key,
-        "ACCESS EXCLUSIVE",
         what,
         code="ML106",
-        kind="compat",
         message=(
             f"{operation} {what} ({after.name}): the release still running during the deploy "
             f'queries "{old}" and fails until the new code is live'
@@ -161,6 +166,35 @@ def _renamed(site: Site, before: ModelState, after: ModelState, operation: str) 
             "changes only the code), or create the new table, write to both, copy the rows "
             "and drop the old one over several deploys"
         ),
+    )
+
+
+def _breaking(
+    site: Site,
+    model: ModelState,
+    table: str,
+    what: str,
+    *,
+    code: str,
+    message: str,
+    hint: str,
+    stage: Stage | None = None,
+) -> Effect:
+    """An ACCESS EXCLUSIVE change to ``table`` that breaks the release still running during
+    the deploy (rule ``code``), unless the table was created earlier in the deploy unit: no
+    running code uses it, so the change is only described."""
+    if model.key in site.fresh:
+        return Effect(table, model.key, "ACCESS EXCLUSIVE", what)
+    return Effect(
+        table,
+        model.key,
+        "ACCESS EXCLUSIVE",
+        what,
+        code=code,
+        kind="compat",
+        message=message,
+        hint=hint,
+        stage=stage,
     )
 
 
