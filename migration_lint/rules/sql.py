@@ -11,12 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from migration_lint.describe import is_reversible
 from migration_lint.findings import Issue, Severity
 from migration_lint.rules.base import rule
 from migration_lint.safety.effects import issues_for
 from migration_lint.safety.scope import linted_sites
-from migration_lint.safety.sql import RUN_SQL
 
 if TYPE_CHECKING:
     from migration_lint.pipeline import Analysis
@@ -52,6 +50,9 @@ def run_sql_without_reverse(analysis: Analysis) -> Iterator[Issue]:
     migrations.RunSQL("ANALYZE shop_book", reverse_sql=migrations.RunSQL.noop)
     ```
     """
+    from migration_lint.describe import is_reversible
+    from migration_lint.safety.sql import RUN_SQL
+
     for site in linted_sites(analysis):
         if site.operation.path == RUN_SQL and not is_reversible(site.operation):
             yield site.issue(

@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Literal, get_args
 from migration_lint.findings import Issue, Severity
 from migration_lint.model import MigrationFile, Span, Stage
 from migration_lint.safety.scope import Site, linted_sites
-from migration_lint.state.project import ModelKey, ModelState
 
 if TYPE_CHECKING:
     from migration_lint.config import Config
     from migration_lint.pipeline import Analysis
+    from migration_lint.state.project import ModelKey, ModelState
 
 __all__ = [
     "LOCKS",

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 from migration_lint.findings import Issue, Severity
 from migration_lint.model import Call, ListValue, MigrationFile, OperationCall, Span, TupleValue
 from migration_lint.pipeline import display_path
-from migration_lint.state.project import ModelKey, ModelState
-from migration_lint.state.replay import MigrationStep
 
 if TYPE_CHECKING:
     from migration_lint.pipeline import Analysis
+    from migration_lint.state.project import ModelKey, ModelState
+    from migration_lint.state.replay import MigrationStep
 
 __all__ = ["Site", "linted_sites", "sites_of"]
 
