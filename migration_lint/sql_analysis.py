@@ -103,7 +103,10 @@ class Statement:
     block (the CONCURRENTLY forms, VACUUM). ``transaction_control``: it begins or ends a
     transaction (not SAVEPOINT / RELEASE / ROLLBACK TO, which work inside one).
     ``references``: the tables a foreign key of a CREATE or ALTER TABLE references; adding
-    it takes a SHARE ROW EXCLUSIVE lock on each of them too.
+    it takes a SHARE ROW EXCLUSIVE lock on each of them too. ``others``: the tables a DROP
+    TABLE or TRUNCATE names after its first (``table``), which it treats alike.
+    ``cascade``: a DROP TABLE or TRUNCATE with CASCADE, which reaches the tables holding
+    foreign keys to it too (the statement alone cannot say which).
     """
 
     text: str
@@ -120,6 +123,8 @@ class Statement:
     no_transaction: bool = False
     transaction_control: bool = False
     references: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    cascade: bool = False
 
 
 def analyse_sql(text: str) -> list[Statement]:
@@ -375,8 +380,28 @@ def _drop(words: _Words, base: Statement) -> Statement:
         return _concurrent(statement, concurrently)
     if words.take("TABLE"):
         words.take("IF", "EXISTS")
-        return replace(base, kind="drop_table", table=words.name(), lock="ACCESS EXCLUSIVE")
+        return _table_list(words, replace(base, kind="drop_table", lock="ACCESS EXCLUSIVE"))
     return base
+
+
+def _table_list(words: _Words, base: Statement) -> Statement:
+    """``base`` (a DROP TABLE or TRUNCATE) on the comma-separated tables that come next
+    (``ONLY`` and ``*`` aside), then its ``CASCADE``, if any."""
+    tables: list[str] = []
+    more = True
+    while more:
+        words.take("ONLY")
+        name = words.name()
+        if name is not None:
+            tables.append(name)
+        words.take("*")
+        more = words.take(",")
+    return replace(
+        base,
+        table=tables[0] if tables else None,
+        others=tuple(tables[1:]),
+        cascade=words.has("CASCADE"),
+    )
 
 
 def _reindex(words: _Words, base: Statement) -> Statement:
@@ -397,8 +422,8 @@ def _reindex(words: _Words, base: Statement) -> Statement:
 
 
 def _truncate(words: _Words, base: Statement) -> Statement:
-    words.skip("TABLE", "ONLY")
-    return replace(base, kind="truncate", table=words.name(), lock="ACCESS EXCLUSIVE")
+    words.take("TABLE")
+    return _table_list(words, replace(base, kind="truncate", lock="ACCESS EXCLUSIVE"))
 
 
 def _vacuum(words: _Words, base: Statement) -> Statement:

@@ -272,6 +272,25 @@ def test_changing_a_foreign_keys_column_re_adds_its_constraint(tmp_path: Path) -
     assert "while holding SHARE ROW EXCLUSIVE on it" in non_atomic["message"]
 
 
+def test_dropping_a_foreign_key_locks_the_table_it_references(tmp_path: Path) -> None:
+    """``DROP CONSTRAINT`` of a foreign key takes ACCESS EXCLUSIVE on both tables; re-added
+    in an atomic migration, both stay locked through the validation."""
+    operations = (
+        "migrations.AlterField('book', 'author', "
+        "models.ForeignKey('shop.author', null=True, on_delete=models.CASCADE)),\n"
+    )
+    root = project(tmp_path, operations)
+    assert [
+        (effect["table"], effect["lock"], effect["code"])
+        for effect in plan_effects(root)
+        if effect["table"] == "shop_author"
+    ] == [("shop_author", "ACCESS EXCLUSIVE", None), ("shop_author", "SHARE ROW EXCLUSIVE", None)]
+    assert only(root)["message"].endswith(
+        'ACCESS EXCLUSIVE on "shop_author": reads and writes of "shop_book" and reads and '
+        'writes of "shop_author" wait for the scan'
+    )
+
+
 def test_turning_db_constraint_on_adds_the_constraint(tmp_path: Path) -> None:
     operations = (
         "migrations.AlterField('book', 'author', models.ForeignKey('shop.author', "

@@ -215,3 +215,37 @@ def test_a_foreign_key_also_locks_the_table_it_references(tmp_path: Path) -> Non
         ("shop_book", "shop.book", "SHARE ROW EXCLUSIVE", None),
         ("shop_author", "shop.author", "SHARE ROW EXCLUSIVE", None),
     ]
+
+
+def test_drop_table_locks_the_tables_its_foreign_keys_reach(tmp_path: Path) -> None:
+    """Dropping a table drops its foreign keys (ACCESS EXCLUSIVE on the tables they
+    reference); CASCADE drops those of the tables referencing it (on those)."""
+    operations = run_sql('"DROP TABLE shop_book CASCADE"')
+    assert planned_effects(project(tmp_path, operations), "table", "lock", "code") == [
+        ("shop_book", "ACCESS EXCLUSIVE", "ML304"),
+        ("shop_author", "ACCESS EXCLUSIVE", None),
+        ("shop_book_tags", "ACCESS EXCLUSIVE", None),
+    ]
+
+
+def test_truncate_cascade_empties_the_referencing_tables_recursively(tmp_path: Path) -> None:
+    operations = run_sql('"TRUNCATE shop_author CASCADE"')
+    effects = planned_effects(project(tmp_path, operations), "table", "lock", "code", "what")
+    assert [effect[:3] for effect in effects] == [
+        ("shop_author", "ACCESS EXCLUSIVE", "ML304"),
+        ("shop_book", "ACCESS EXCLUSIVE", None),
+        ("shop_book_tags", "ACCESS EXCLUSIVE", None),
+    ]
+    assert effects[2][3].endswith('(CASCADE empties it too: it has a foreign key to "shop_book")')
+
+
+def test_every_table_of_a_drop_is_judged_and_an_unknown_one_is_said(tmp_path: Path) -> None:
+    operations = run_sql('"DROP TABLE shop_tag, legacy CASCADE"')
+    effects = planned_effects(project(tmp_path, operations), "table", "lock", "code", "what")
+    assert [effect[:3] for effect in effects] == [
+        ("shop_tag", "ACCESS EXCLUSIVE", "ML304"),
+        ("shop_book_tags", "ACCESS EXCLUSIVE", None),
+        ("legacy", "ACCESS EXCLUSIVE", "ML304"),
+        (None, "ACCESS EXCLUSIVE", None),
+    ]
+    assert "unknown here" in effects[3][3]

@@ -141,6 +141,22 @@ def test_kinds_and_locks_follow_postgresql(sql: str, kind: str, lock: str) -> No
     assert (statement.kind, statement.lock) == (kind, lock)
 
 
+@pytest.mark.parametrize(
+    ("sql", "table", "others", "cascade"),
+    [
+        ("DROP TABLE a, public.b CASCADE", "a", ("b",), True),
+        ("DROP TABLE IF EXISTS a RESTRICT", "a", (), False),
+        ("TRUNCATE ONLY a *, b RESTART IDENTITY CASCADE", "a", ("b",), True),
+        ("TRUNCATE TABLE a, ONLY b, c", "a", ("b", "c"), False),
+    ],
+)
+def test_drop_table_and_truncate_name_every_table(
+    sql: str, table: str, others: tuple[str, ...], cascade: bool
+) -> None:
+    statement = only(sql)
+    assert (statement.table, statement.others, statement.cascade) == (table, others, cascade)
+
+
 def test_table_rewrites() -> None:
     assert only("VACUUM FULL t").rewrites and only("CLUSTER t").rewrites
     assert not only("VACUUM ANALYZE t").rewrites

@@ -21,7 +21,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from migration_lint.findings import Severity
-from migration_lint.model import Call, Span, Stage, TupleValue, source_text
+from migration_lint.model import (
+    Call,
+    DictValue,
+    ListValue,
+    SetValue,
+    Span,
+    Stage,
+    TupleValue,
+    Value,
+    source_text,
+)
 from migration_lint.safety import tables
 from migration_lint.safety.column_types import (
     ModelLookup,
@@ -29,6 +39,7 @@ from migration_lint.safety.column_types import (
     column_name,
     column_type,
     has_column,
+    is_foreign_key,
     is_many_to_many,
     option,
     primary_key_name,
@@ -223,8 +234,7 @@ def _add_field(site: Site, target: Target) -> Iterator[Effect]:
         if through is None:
             yield column.effect("none", "no database change: the through model holds the rows")
             return
-        yield Effect(through, None, "none", f'creates join table "{through}"')
-        yield from tables.referenced_tables(site, model, spec, through)
+        yield from tables.created_join_table(site, model, through, spec)
         return
     if not has_column(spec):
         yield column.effect("none", f"no database change: {model.name}.{name} has no column")
@@ -233,7 +243,13 @@ def _add_field(site: Site, target: Target) -> Iterator[Effect]:
     added = column.effect(_ALTER, f'adds column "{column.column}" ({sql_type} {_constraint(spec)})')
     yield from _added(
         added,
-        [*_required(column), *_filled(column), *_generated(column), *_new_primary_key(column)],
+        [
+            *_required(column),
+            *_filled(column),
+            *_generated(column),
+            *_new_primary_key(column),
+            *_checked_addition(column),
+        ],
     )
 
 
@@ -417,6 +433,13 @@ def _generated(column: _Column) -> Iterator[Effect]:
     )
 
 
+def _checked_addition(column: _Column) -> Iterator[Effect]:
+    """A new column with a CHECK of its class (``PositiveIntegerField``: ``>= 0``):
+    PostgreSQL checks every row, under the ``ADD COLUMN``'s ACCESS EXCLUSIVE lock."""
+    if column.target.postgresql and not column.fresh and _checked(column):
+        yield column.effect(_ALTER, "checks its CHECK constraint on every row", scans=True)
+
+
 def _new_primary_key(column: _Column) -> Iterator[Effect]:
     """ML111: adding a primary key column builds its index under ACCESS EXCLUSIVE."""
     if option(column.spec, "primary_key") is not True or not column.locks_matter:
@@ -473,24 +496,33 @@ def _remove_field(site: Site, target: Target) -> Iterator[Effect]:
 
 
 def _dropped(column: _Column) -> Iterator[Effect]:
-    """The drop of a column (or of an M2M's join table); ML103 unless nobody uses it."""
+    """The drop of a column (or of an M2M's join table); ML103 unless nobody uses it.
+
+    A join table is charged the drop; ``DROP TABLE ... CASCADE`` also locks the two tables
+    its foreign keys reference (:func:`.tables.dropped_join_table`), as dropping a foreign
+    key column does the table it references."""
     spec = column.spec
+    table = column.table
     if is_many_to_many(spec):
         through = tables.join_table(column.model, column.name, spec)
         if through is None:
             yield column.effect("none", "no database change: the through model holds the rows")
             return
+        table = through
         what = f'drops join table "{through}"'
         dropped = f'join table "{through}" of {column.model.name}.{column.name}'
         uses = "reads and writes the relation through it"
+        yield from tables.dropped_join_table(column.site, column.model, through, spec)
     elif has_column(spec):
         what, dropped = f'drops column "{column.column}"', f"column {column.label}"
         uses = "uses it (Django selects every column of a model)"
+        if is_foreign_key(spec):
+            yield from tables.dropped_reference(column.site, column.model, spec, column.table)
     else:
         yield column.effect("none", f"no database change: {column.name} has no column")
         return
     operation = column.site.operation.name
-    yield column.breaking(
+    breaking = column.breaking(
         what,
         code="ML103",
         stage="post-deploy",
@@ -505,6 +537,7 @@ def _dropped(column: _Column) -> Iterator[Effect]:
             "deploy (Safe.after_deploy() / Stage.POST_DEPLOY)"
         ),
     )
+    yield replace(breaking, table=table)
 
 
 def _order_with_respect_to(site: Site, target: Target) -> Iterator[Effect]:
@@ -623,6 +656,7 @@ def _alter_field(site: Site, target: Target) -> Iterator[Effect]:
         *_renamed_column(old, new.column),
         *_switched_primary_key(old, new),
         *_retyped(old, new),
+        *_restated(old, new),
         *_nullability(old, new),
     ]
     if _differs(old_spec, new_spec, "db_default"):
@@ -732,6 +766,106 @@ def _retyped(old: _Column, new: _Column) -> Iterator[Effect]:
             "catalog-only"
         ),
     )
+
+
+def _restated(old: _Column, new: _Column) -> Iterator[Effect]:
+    """An unchanged column type that Django sets again: ``_alter_field`` runs ``ALTER COLUMN
+    ... TYPE`` when the comment (on a database that stores comments) or the collation
+    changes, even to the same type, and SQLite remakes the table for either.
+
+    PostgreSQL then re-adds what depends on the column: it re-checks its CHECK constraints
+    (a scan), rebuilds its indexes if the collation changed (a scan) and re-creates the
+    foreign keys of the column and to it (ACCESS EXCLUSIVE on the tables at their other
+    end, no validation). MySQL changes a comment in place.
+    """
+    database = new.target.database
+    changed = [
+        attribute
+        for attribute in ("db_comment", "db_collation")
+        if _differs(old.spec, new.spec, attribute)
+    ]
+    site = old.site
+    sql_type = new.sql_type(_after(site))
+    if not changed or sql_type is None or old.sql_type(_before(site)) != sql_type:
+        return
+    what = f'sets the type of "{new.column}" again ({sql_type}) to change its ' + " and ".join(
+        attribute.removeprefix("db_") for attribute in changed
+    )
+    if database == "sqlite":
+        yield new.effect(_ALTER, f"{what}: SQLite remakes the table", rewrites=True)
+    elif database == "mysql" and "db_collation" in changed:
+        yield new.effect(_rewrite_lock(new.target), f"{what}, copying the table", rewrites=True)
+    elif database != "postgresql":
+        yield new.effect(_ALTER, f"{what} (in place)")
+    else:
+        yield from _restated_on_postgresql(new, what, rebuilds="db_collation" in changed)
+
+
+def _restated_on_postgresql(new: _Column, what: str, *, rebuilds: bool) -> Iterator[Effect]:
+    """PostgreSQL's ``ALTER COLUMN ... TYPE`` to the type the column has (see :func:`_restated`)."""
+    checked, indexed = _checked(new), rebuilds and _indexed(new)
+    details = [
+        *(["re-checking its CHECK constraints"] if checked else []),
+        *(["rebuilding its indexes"] if indexed else []),
+    ]
+    yield new.effect(_ALTER, ", ".join([what, *details]), scans=checked or indexed)
+    if option(new.spec, "primary_key") is True:
+        for table, key in tables.referencing_tables(new.site, new.model):
+            yield Effect(table, key, _ALTER, f'its foreign key to "{new.table}" is re-created')
+    if is_foreign_key(new.spec):
+        yield from tables.dropped_reference(new.site, new.model, new.spec, new.table, "re-created")
+
+
+#: Field classes whose column PostgreSQL's ``data_type_check_constraints`` checks (``>= 0``).
+_CHECKED_CLASSES = frozenset(
+    {"PositiveBigIntegerField", "PositiveIntegerField", "PositiveSmallIntegerField"}
+)
+
+
+def _checked(column: _Column) -> bool:
+    """Whether a CHECK constraint reads the column: its class's, or a ``CheckConstraint``
+    of the model that names the field."""
+    if class_name(column.spec) in _CHECKED_CLASSES:
+        return True
+    return any(
+        isinstance(constraint, Call)
+        and constraint.func.endswith(".CheckConstraint")
+        and _names_field(constraint, column.name)
+        for constraint in column.model.option_items("constraints")
+    )
+
+
+def _indexed(column: _Column) -> bool:
+    """Whether an index covers the column: the field's own (``db_index``, ``unique``,
+    primary key, a foreign key's) or one of the model's indexes, constraints or
+    ``unique_together`` / ``index_together`` that names the field."""
+    spec = column.spec
+    if any(option(spec, key) is True for key in ("db_index", "unique", "primary_key")):
+        return True
+    options = ("indexes", "constraints", "unique_together", "index_together")
+    return any(_names_field(column.model.options.get(key), column.name) for key in options)
+
+
+#: Arguments of indexes and constraints that name no field.
+_NOT_FIELDS = frozenset(
+    {"name", "db_tablespace", "violation_error_code", "violation_error_message"}
+)
+
+
+def _names_field(value: Value, name: str) -> bool:
+    """Whether a field name, lookup (``pages__gte``) or ordering (``-pages``) of ``name``
+    appears anywhere in ``value`` (a constraint, an index, a list of them), but in their
+    names and messages."""
+    if isinstance(value, str):
+        return value.lstrip("-").split("__", 1)[0] == name
+    if isinstance(value, Call):
+        kwargs = [item for key, item in value.kwargs if key not in _NOT_FIELDS]
+        return any(_names_field(item, name) for item in (*value.args, *kwargs))
+    if isinstance(value, DictValue):
+        return any(_names_field(item, name) for pair in value.items for item in pair)
+    if isinstance(value, TupleValue | ListValue | SetValue):
+        return any(_names_field(item, name) for item in value.items)
+    return False
 
 
 def _rebuilds_pattern_index(old: _Column, old_type: str, new_type: str) -> bool:

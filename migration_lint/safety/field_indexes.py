@@ -32,7 +32,12 @@ from migration_lint.safety.index_effects import (
     on_table,
 )
 from migration_lint.safety.scope import Site
-from migration_lint.safety.tables import has_table, join_table, referenced_tables
+from migration_lint.safety.tables import (
+    dropped_reference,
+    has_table,
+    join_table,
+    referenced_tables,
+)
 from migration_lint.state.encode import encode_value
 from migration_lint.state.fields import FieldSpec
 from migration_lint.state.project import ModelState, resolve_relation, truth
@@ -140,13 +145,21 @@ _ALTER_HINT = (
 
 
 def _validated(
-    site: Site, key: _ForeignKey, verb: str, lock: Lock, hint: str = _ADD_HINT
+    site: Site,
+    key: _ForeignKey,
+    verb: str,
+    lock: Lock,
+    hint: str = _ADD_HINT,
+    *,
+    referenced_lock: Lock = "SHARE ROW EXCLUSIVE",
 ) -> Iterator[Effect]:
-    """A foreign key constraint validated on its table while ``lock`` is held on it (ML123),
-    and the lock it takes on the referenced table."""
+    """A foreign key constraint validated on its table while ``lock`` is held on it and
+    ``referenced_lock`` on the table it references (ML123), and the lock adding it takes
+    there."""
     referencing = list(referenced_tables(site, key.model, key.spec, key.table))
     referenced = f'"{referencing[0].table}"' if referencing else "the table it references"
     table = key.table
+    waiting = (_waiting(lock, f'"{table}"'), _waiting(referenced_lock, referenced))
     yield Effect(
         table,
         key.model.key,
@@ -156,13 +169,34 @@ def _validated(
         code="ML123",
         message=(
             f'{site.operation.name} {verb} the foreign key constraint of "{table}.{key.column}",'
-            f' which validates every row of "{table}" while holding {lock} on it and SHARE ROW '
-            f'EXCLUSIVE on {referenced}: {blocked(lock)} of "{table}" and writes to '
-            f"{referenced} wait for the scan"
+            f' which validates every row of "{table}" while holding {lock} on it and'
+            f" {referenced_lock} on {referenced}: {waiting[0]} and {waiting[1]} wait for the scan"
         ),
         hint=hint,
     )
     yield from referencing
+
+
+def _waiting(lock: Lock, table: str) -> str:
+    """Who waits on ``table`` while ``lock`` is held on it."""
+    return f"{blocked(lock)} {'of' if lock == 'ACCESS EXCLUSIVE' else 'to'} {table}"
+
+
+def _recreated(site: Site, key: _ForeignKey, hint: str) -> Iterator[Effect]:
+    """A foreign key constraint Django dropped and adds back: the ``DROP CONSTRAINT`` took
+    ACCESS EXCLUSIVE on both tables, which an atomic migration holds through the
+    validation."""
+    lock = _recreation_lock(site)
+    yield from _validated(site, key, "drops and re-adds", lock, hint, referenced_lock=lock)
+
+
+def _dropped_foreign_key(site: Site, model: ModelState, field: _Field) -> Iterator[Effect]:
+    """``ALTER TABLE ... DROP CONSTRAINT`` of ``field``'s foreign key: ACCESS EXCLUSIVE on
+    the table and on the table it references too (PostgreSQL drops the constraint's
+    triggers there), whose readers queue behind it: it matters when that is a hot table
+    such as ``users``."""
+    yield dropped(model, f'the foreign key constraint of "{field.column}"')
+    yield from dropped_reference(site, model, field.spec, table_name(model))
 
 
 def _field_foreign_key(model: ModelState, field: _Field) -> _ForeignKey:
@@ -234,7 +268,7 @@ def _alter_field(site: Site, target: Target) -> Iterator[Effect]:
         return
     recreated = _drops_foreign_key(old, new)
     if recreated:
-        yield dropped(model, f'the foreign key constraint of "{old.column}"')
+        yield from _dropped_foreign_key(site, model, old)
     if old.unique and not new.unique:
         yield dropped(model, f'the unique constraint of "{old.column}"')
     if old.db_index and not old.unique and (not new.db_index or new.unique):
@@ -250,8 +284,7 @@ def _alter_field(site: Site, target: Target) -> Iterator[Effect]:
     if new.foreign_key and (recreated or not old.foreign_key):
         key = _field_foreign_key(model, new)
         if recreated:
-            verb = "drops and re-adds"
-            yield from _validated(site, key, verb, _recreation_lock(site), _ALTER_HINT)
+            yield from _recreated(site, key, _ALTER_HINT)
         else:
             yield from _validated(site, key, "adds", "SHARE ROW EXCLUSIVE")
 
@@ -275,10 +308,9 @@ def _rename_field(site: Site, target: Target) -> Iterator[Effect]:
         return
     old, new = _Field.of(old_name, spec), _Field.of(new_name, spec)
     if old.foreign_key and old.column != new.column:
-        yield dropped(model, f'the foreign key constraint of "{old.column}"')
-        key = _field_foreign_key(model, new)
+        yield from _dropped_foreign_key(site, model, old)
         hint = f'keep the column: give the renamed field db_column="{old.column}"'
-        yield from _validated(site, key, "drops and re-adds", _recreation_lock(site), hint)
+        yield from _recreated(site, _field_foreign_key(model, new), hint)
 
 
 def _rename_model(site: Site, target: Target) -> Iterator[Effect]:
@@ -291,7 +323,6 @@ def _rename_model(site: Site, target: Target) -> Iterator[Effect]:
     after = site.model_after(new_name) if isinstance(new_name, str) else None
     if before is None or after is None or table_name(before) == table_name(after):
         return
-    lock = _recreation_lock(site)
     hint = f'keep the table: set Meta.db_table = "{table_name(before)}" on the renamed model'
     for holder in site.step.state_before(site.index).values():
         current = after if holder.key == before.key else holder
@@ -301,7 +332,7 @@ def _rename_model(site: Site, target: Target) -> Iterator[Effect]:
                 continue
             key = _recreated_key(current, name, spec, after)
             if key is not None and has_table(holder):
-                yield from _validated(site, key, "drops and re-adds", lock, hint)
+                yield from _recreated(site, key, hint)
 
 
 def _recreated_key(

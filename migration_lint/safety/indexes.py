@@ -24,7 +24,9 @@ What Django 6.1's schema editor runs, and what PostgreSQL locks for it:
   index) under ACCESS EXCLUSIVE; ``AddConstraintNotValid`` + ``ValidateConstraint`` split
   that into a brief lock and a scan under SHARE UPDATE EXCLUSIVE.
 * Drops (``DROP INDEX``, ``DROP CONSTRAINT``) take ACCESS EXCLUSIVE, briefly, but they wait
-  for every query running on the table and every later query waits for them.
+  for every query running on the table and every later query waits for them. Dropping a
+  foreign key takes ACCESS EXCLUSIVE on the table it references too (its triggers are
+  there).
   ``ALTER INDEX ... RENAME`` locks the index only (SHARE UPDATE EXCLUSIVE since PostgreSQL 12).
 
 These were checked against the SQL Django runs and the locks PostgreSQL takes

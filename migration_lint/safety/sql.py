@@ -35,10 +35,12 @@ from migration_lint.model import (
     Value,
     source_text,
 )
-from migration_lint.safety.effects import Effect, Kind, Target, table_name
+from migration_lint.safety.column_types import is_foreign_key, is_many_to_many
+from migration_lint.safety.effects import Effect, Kind, Lock, Target, table_name
 from migration_lint.safety.scope import Site, database_operations
+from migration_lint.safety.tables import has_table, join_table, referenced_tables
 from migration_lint.sql_analysis import HazardKind, Statement, analyse_sql
-from migration_lint.state.project import ModelKey
+from migration_lint.state.project import ModelKey, ModelState
 
 __all__ = ["RUN_SQL", "Unreadable", "effects", "sql_pieces"]
 
@@ -91,19 +93,39 @@ def _unreadable(value: Value) -> Unreadable:
 @dataclass
 class _Tables:
     """What the SQL of one operation may touch: the models' tables by name, the tables
-    nobody uses yet (``fresh``) and the table of each known index (``DROP INDEX`` names
-    only the index)."""
+    nobody uses yet (``fresh``), the table of each known index (``DROP INDEX`` names
+    only the index) and the foreign keys between tables, as ``(referencing, referenced)``
+    pairs (``DROP TABLE`` and ``TRUNCATE ... CASCADE`` reach along them)."""
 
     models: dict[str, ModelKey]
     fresh: set[str]
     indexes: dict[str, str] = field(default_factory=dict)
+    foreign_keys: set[tuple[str, str]] = field(default_factory=set)
 
     def learn(self, statement: Statement) -> None:
-        """Remember what ``statement`` creates: a fresh table, or an index of a table."""
+        """Remember what ``statement`` creates: a fresh table, an index of a table, a
+        foreign key."""
         if statement.kind == "create_table" and statement.table is not None:
             self.fresh.add(statement.table)
         elif statement.kind == "create_index" and statement.index and statement.table:
             self.indexes[statement.index] = statement.table
+        if statement.table is not None:
+            self.foreign_keys.update((statement.table, other) for other in statement.references)
+
+    def known(self, table: str) -> bool:
+        """Whether the foreign keys to and from ``table`` are known: a model's table, a
+        join table, or one this SQL created."""
+        if table in self.models or table in self.fresh:
+            return True
+        return any(table == source for source, _ in self.foreign_keys)
+
+    def referenced_by(self, table: str) -> set[str]:
+        """The other tables holding a foreign key to ``table``."""
+        return {source for source, to in self.foreign_keys if to == table != source}
+
+    def referenced_from(self, table: str) -> set[str]:
+        """The other tables ``table``'s foreign keys reference."""
+        return {to for source, to in self.foreign_keys if source == table != to}
 
     def model(self, table: str | None) -> ModelKey | None:
         return None if table is None else self.models.get(table)
@@ -125,11 +147,30 @@ def _tables(site: Site) -> _Tables:
             name = item.kwarg("name") if isinstance(item, Call) else None
             if isinstance(name, str):
                 tables.indexes[name] = table
+        if has_table(model):
+            tables.foreign_keys.update(_foreign_keys(site, model))
     for earlier in site.migration.operations[: site.index]:
         for operation, _ in database_operations(earlier):
             for statement in _statements(operation):
                 tables.learn(statement)
     return tables
+
+
+def _foreign_keys(site: Site, model: ModelState) -> Iterator[tuple[str, str]]:
+    """The foreign key constraints of ``model``'s fields as ``(referencing, referenced)``
+    tables: its own columns', and the two of each auto-created join table."""
+    table = table_name(model)
+    for name, spec in model.fields.items():
+        if is_many_to_many(spec):
+            source = join_table(model, name, spec)
+            if source is not None and spec.kwarg("db_constraint") is not False:
+                yield source, table
+        else:
+            source = table if is_foreign_key(spec) else None
+        if source is not None:
+            for referenced in referenced_tables(site, model, spec, source):
+                if referenced.table is not None:
+                    yield source, referenced.table
 
 
 def _statements(operation: OperationCall) -> Iterator[Statement]:
@@ -450,15 +491,87 @@ def _judged(statement: Statement, context: _Context) -> Iterator[Effect]:
     found = [effect for judge in _JUDGES for effect in judge(statement, base, context)]
     yield from found or (base,)
     for referenced in statement.references:
-        yield replace(
-            base,
-            table=referenced,
-            model=context.tables.model(referenced),
-            lock="SHARE ROW EXCLUSIVE",
-            what=f"{what} (references it)",
-            rewrites=False,
-            scans=False,
-        )
+        yield _reached(base, context, referenced, "SHARE ROW EXCLUSIVE", "references it")
+    yield from _dropped_foreign_keys(statement, base, context)
+    yield from _cascade(statement, base, context)
+
+
+def _reached(base: Effect, context: _Context, table: str | None, lock: Lock, why: str) -> Effect:
+    """The statement's effect on another table than its own, ``why`` it takes ``lock``
+    there; described only (the rules judge the statement's own table)."""
+    return replace(
+        base,
+        table=table,
+        model=context.tables.model(table),
+        lock=lock,
+        what=f"{base.what} ({why})",
+        rewrites=False,
+        scans=False,
+    )
+
+
+def _each_table(statement: Statement) -> Iterator[Statement]:
+    """A DROP TABLE or TRUNCATE of several tables as one statement per table (each is
+    dropped or emptied, each breaks the running release), the others kept in ``others``."""
+    named = (statement.table, *statement.others)
+    for table in named:
+        others = tuple(other for other in named if other != table and other is not None)
+        yield replace(statement, table=table, others=others)
+
+
+def _dropped_foreign_keys(
+    statement: Statement, base: Effect, context: _Context
+) -> Iterator[Effect]:
+    """``DROP TABLE`` drops the foreign keys of the table, which takes ACCESS EXCLUSIVE on
+    the tables they reference; with CASCADE, also those of the tables referencing it (on
+    those tables). Without CASCADE, a table still referenced is not dropped at all: the
+    statement fails."""
+    table = base.table
+    if statement.kind != "drop_table" or table is None:
+        return
+    named = {table, *statement.others}
+    for referenced in sorted(context.tables.referenced_from(table) - named):
+        why = f'the foreign key from "{table}" to it is dropped'
+        yield _reached(base, context, referenced, "ACCESS EXCLUSIVE", why)
+    if statement.cascade:
+        for referencing in sorted(context.tables.referenced_by(table) - named):
+            why = f'CASCADE drops its foreign key to "{table}"'
+            yield _reached(base, context, referencing, "ACCESS EXCLUSIVE", why)
+
+
+def _cascade(statement: Statement, base: Effect, context: _Context) -> Iterator[Effect]:
+    """``TRUNCATE ... CASCADE`` empties every table holding a foreign key to an emptied
+    one, recursively (``DROP TABLE ... CASCADE``: :func:`_dropped_foreign_keys`). Of a
+    table the state does not know, the effect says that it reaches tables we cannot name."""
+    table = base.table
+    if not statement.cascade or table is None:
+        return
+    if not context.tables.known(table):
+        why = f'CASCADE also reaches the tables with a foreign key to "{table}", unknown here'
+        yield _reached(base, context, None, "ACCESS EXCLUSIVE", why)
+    elif statement.kind == "truncate":
+        for emptied, via in _truncated_with(context.tables, table, statement.others):
+            why = f'CASCADE empties it too: it has a foreign key to "{via}"'
+            yield replace(
+                _reached(base, context, emptied, "ACCESS EXCLUSIVE", why),
+                rewrites=base.rewrites,
+                scans=base.scans,
+            )
+
+
+def _truncated_with(
+    tables: _Tables, table: str, named: tuple[str, ...]
+) -> Iterator[tuple[str, str]]:
+    """The tables ``TRUNCATE table CASCADE`` empties besides those it names, each with the
+    table it references that brought it in."""
+    seen = {table, *named}
+    queue = [table]
+    while queue:
+        via = queue.pop(0)
+        for referencing in sorted(tables.referenced_by(via) - seen):
+            seen.add(referencing)
+            queue.append(referencing)
+            yield referencing, via
 
 
 def effects(site: Site, target: Target) -> Iterator[Effect]:
@@ -482,5 +595,6 @@ def effects(site: Site, target: Target) -> Iterator[Effect]:
         statements = analyse_sql(piece)
         together = replace(context, together=len(statements) > 1)
         for statement in statements:
-            yield from _judged(statement, together)
+            for single in _each_table(statement):
+                yield from _judged(single, together)
             context.tables.learn(statement)

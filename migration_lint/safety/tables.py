@@ -10,21 +10,26 @@ described. Renaming or dropping a table the running release uses breaks it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 
 from migration_lint.model import Stage
 from migration_lint.safety.column_types import is_foreign_key, is_many_to_many
-from migration_lint.safety.effects import Effect, Target, table_name
+from migration_lint.safety.effects import Effect, Lock, Target, table_name
 from migration_lint.safety.scope import Site
 from migration_lint.state.fields import FieldSpec
-from migration_lint.state.project import ModelState, resolve_relation
+from migration_lint.state.project import ModelKey, ModelState, resolve_relation
 
 __all__ = [
     "HANDLERS",
+    "created_join_table",
+    "dropped_join_table",
+    "dropped_reference",
     "foreign_keys_to",
     "has_table",
     "join_table",
     "no_table",
     "referenced_tables",
+    "referencing_tables",
 ]
 
 _DJANGO = "django.db.migrations."
@@ -49,6 +54,12 @@ def join_table(model: ModelState, name: str, spec: FieldSpec) -> str | None:
     return db_table if isinstance(db_table, str) else f"{table_name(model)}_{name}"
 
 
+def _deployed(site: Site, key: ModelKey) -> ModelState | None:
+    """The model ``key`` of the state just before the operation, if it has a table."""
+    model = site.step.state_before(site.index).get(key)
+    return model if model is not None and has_table(model) else None
+
+
 def referenced_tables(
     site: Site, model: ModelState, spec: FieldSpec, source: str
 ) -> Iterator[Effect]:
@@ -62,17 +73,93 @@ def referenced_tables(
     if not isinstance(to, str) or spec.kwarg("db_constraint") is False:
         return
     key = resolve_relation(to, *model.key)
-    if key == model.key:
+    target = None if key == model.key else _deployed(site, key)
+    if target is not None:
+        yield _locked(
+            target,
+            "SHARE ROW EXCLUSIVE",
+            f'foreign key from "{source}" references it (writes wait while it is added)',
+        )
+
+
+def dropped_reference(
+    site: Site, model: ModelState, spec: FieldSpec, source: str, verb: str = "dropped"
+) -> Iterator[Effect]:
+    """The lock dropping the foreign key constraint of ``spec`` (a field of ``model`` whose
+    column is in table ``source``) takes on the table it references: ACCESS EXCLUSIVE, as
+    PostgreSQL drops the constraint's triggers there (also when it re-creates it)."""
+    what = f'the foreign key from "{source}" to it is {verb}'
+    for effect in referenced_tables(site, model, spec, source):
+        yield replace(effect, lock="ACCESS EXCLUSIVE", what=what)
+
+
+def _locked(model: ModelState, lock: Lock, what: str) -> Effect:
+    return Effect(table_name(model), model.key, lock, what)
+
+
+def _join_table_ends(site: Site, model: ModelState, spec: FieldSpec) -> Iterator[ModelState]:
+    """The deployed tables the foreign keys of an auto-created join table reference: the
+    table of the field's model and its target's (once for a self-referential relation);
+    none with ``db_constraint=False``."""
+    to = spec.kwarg("to")
+    if spec.kwarg("db_constraint") is False or not isinstance(to, str):
         return
-    target = site.step.state_before(site.index).get(key)
-    if target is None or not has_table(target):
-        return
-    yield Effect(
-        table_name(target),
-        target.key,
-        "SHARE ROW EXCLUSIVE",
-        f'foreign key from "{source}" references it (writes wait while it is added)',
-    )
+    for key in dict.fromkeys((model.key, resolve_relation(to, *model.key))):
+        end = _deployed(site, key)
+        if end is not None:
+            yield end
+
+
+def created_join_table(
+    site: Site, model: ModelState, through: str, spec: FieldSpec
+) -> Iterator[Effect]:
+    """Creating the join table ``through`` of M2M ``spec`` (a field of ``model``): its two
+    foreign keys take SHARE ROW EXCLUSIVE on both tables they reference, the field's own
+    model's as much as the target's (a new model's own table is not deployed yet)."""
+    yield Effect(through, None, "none", f'creates join table "{through}"')
+    for end in _join_table_ends(site, model, spec):
+        yield _locked(
+            end,
+            "SHARE ROW EXCLUSIVE",
+            f'foreign key from "{through}" references it (writes wait while it is added)',
+        )
+
+
+def dropped_join_table(
+    site: Site, model: ModelState, through: str, spec: FieldSpec
+) -> Iterator[Effect]:
+    """What ``DROP TABLE <through> CASCADE`` locks besides the join table itself: dropping
+    its foreign keys drops their triggers on both tables they reference, under ACCESS
+    EXCLUSIVE (held to the end of the transaction)."""
+    for end in _join_table_ends(site, model, spec):
+        yield _locked(
+            end,
+            "ACCESS EXCLUSIVE",
+            f'the foreign key from "{through}" to it is dropped with it',
+        )
+
+
+def referencing_tables(site: Site, model: ModelState) -> Iterator[tuple[str, ModelKey]]:
+    """The other deployed tables whose foreign key constraints reference ``model``'s table:
+    those of ``ForeignKey`` / ``OneToOneField`` fields pointing at it, and the auto-created
+    join tables of many-to-many relations from or to it (with the key of the model owning
+    each table). ``DROP TABLE ... CASCADE`` drops those constraints, and an ``ALTER COLUMN
+    ... TYPE`` of the key they reference re-creates them: either takes ACCESS EXCLUSIVE on
+    each of these tables."""
+    for other in site.step.state_before(site.index).values():
+        if not has_table(other):
+            continue
+        for name, spec in other.fields.items():
+            to = spec.kwarg("to")
+            if not isinstance(to, str) or spec.kwarg("db_constraint") is False:
+                continue
+            pointed = resolve_relation(to, *other.key)
+            if is_many_to_many(spec) and model.key in (other.key, pointed):
+                through = join_table(other, name, spec)
+                if through is not None:
+                    yield through, other.key
+            elif is_foreign_key(spec) and pointed == model.key and other.key != model.key:
+                yield table_name(other), other.key
 
 
 def _create_model(site: Site, target: Target) -> Iterator[Effect]:
@@ -89,8 +176,7 @@ def _create_model(site: Site, target: Target) -> Iterator[Effect]:
         if is_many_to_many(spec):
             through = join_table(model, field_name, spec)
             if through is not None:
-                yield Effect(through, None, "none", f'creates join table "{through}"')
-                yield from referenced_tables(site, model, spec, through)
+                yield from created_join_table(site, model, through, spec)
         elif is_foreign_key(spec):
             yield from referenced_tables(site, model, spec, table)
 
@@ -111,12 +197,9 @@ def _delete_model(site: Site, target: Target) -> Iterator[Effect]:
         yield no_table(model)
         return
     table = table_name(model)
-    joins = [
-        through
-        for field_name, spec in model.fields.items()
-        if is_many_to_many(spec) and (through := join_table(model, field_name, spec))
-    ]
+    joins = [through for through, _ in _own_join_tables(model)]
     what = f'drops table "{table}"' + "".join(f' and join table "{t}"' for t in joins)
+    yield from _dropped_with(site, model)
     yield _breaking(
         site,
         model,
@@ -135,6 +218,39 @@ def _delete_model(site: Site, target: Target) -> Iterator[Effect]:
             "that runs after the deploy"
         ),
     )
+
+
+def _own_join_tables(model: ModelState) -> Iterator[tuple[str, FieldSpec]]:
+    """The auto-created join tables of the model's many-to-many fields, with each field."""
+    for name, spec in model.fields.items():
+        through = join_table(model, name, spec) if is_many_to_many(spec) else None
+        if through is not None:
+            yield through, spec
+
+
+def _dropped_with(site: Site, model: ModelState) -> Iterator[Effect]:
+    """What ``delete_model`` locks besides the model's table, once per table."""
+    seen: set[str | None] = {table_name(model)}
+    for effect in _dropped_around(site, model):
+        if effect.table not in seen:
+            seen.add(effect.table)
+            yield effect
+
+
+def _dropped_around(site: Site, model: ModelState) -> Iterator[Effect]:
+    """``delete_model`` drops the model's own join tables first, then ``DROP TABLE ...
+    CASCADE`` drops the foreign key constraints between its table and others, in both
+    directions: each drop takes ACCESS EXCLUSIVE on both tables of the constraint."""
+    table = table_name(model)
+    for through, spec in _own_join_tables(model):
+        yield Effect(through, model.key, "ACCESS EXCLUSIVE", f'drops join table "{through}"')
+        yield from dropped_join_table(site, model, through, spec)
+    for spec in model.fields.values():
+        if is_foreign_key(spec):
+            yield from dropped_reference(site, model, spec, table, "dropped with it")
+    for other, key in referencing_tables(site, model):
+        what = f'its foreign key to "{table}" is dropped with it'
+        yield Effect(other, key, "ACCESS EXCLUSIVE", what)
 
 
 def _renamed(site: Site, before: ModelState, after: ModelState, operation: str) -> Iterator[Effect]:
