@@ -384,10 +384,9 @@ def _plan_report(
     from migration_lint.plan_report import build_plan_report
     from migration_lint.report.plan_json import render_plan_json
     from migration_lint.report.plan_markdown import render_plan_markdown
-    from migration_lint.safety.effects import Target
 
     config = analysis.config
-    report = build_plan_report(loaded, steps, config.settings, Target.of(config), targets)
+    report = build_plan_report(loaded, steps, config, targets)
     return render_plan_json(report) if output_format == "json" else render_plan_markdown(report)
 
 

@@ -24,12 +24,20 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from migration_lint.config import Config
 from migration_lint.describe import Description, describe_operation_detail, is_reversible
 from migration_lint.graph import Key
 from migration_lint.loader import LoadedGraph
 from migration_lint.model import MigrationFile, OperationCall, Ref, Stage
 from migration_lint.plan import Target as PlanTarget
-from migration_lint.safety.effects import Effect, Lock, Target, effects_of, strongest_lock
+from migration_lint.safety.effects import (
+    Effect,
+    Lock,
+    Target,
+    effects_of,
+    is_reported,
+    strongest_lock,
+)
 from migration_lint.safety.inverse import STATE_ONLY, inverse_operations, rollback_site
 from migration_lint.safety.scope import Site, database_operations, sites_of
 from migration_lint.settings_facts import SettingsFacts
@@ -93,6 +101,8 @@ class MigrationPlan:
     migration: MigrationFile
     backwards: bool
     operations: tuple[OperationPlan, ...]
+    #: The effects ``check`` reports, with their operation (see :attr:`flagged`).
+    reported: tuple[tuple[OperationPlan, Effect], ...] = ()
 
     @property
     def effects(self) -> tuple[Effect, ...]:
@@ -100,8 +110,10 @@ class MigrationPlan:
 
     @property
     def flagged(self) -> Iterator[tuple[OperationPlan, Effect]]:
-        """The effects a rule reports (``code`` set), with their operation."""
-        return ((op, effect) for op in self.operations for effect in op.effects if effect.code)
+        """The effects ``check`` reports (a rule's code, weighed against ``small-tables``, a
+        declared stage and squashes exactly as :func:`~migration_lint.safety.effects.is_reported`
+        does), with their operation."""
+        return iter(self.reported)
 
     @property
     def stage_declared(self) -> bool:
@@ -284,9 +296,10 @@ def _rollback_sites(step: MigrationStep) -> _Sites:
 
 
 def _migration_plan(
-    step: MigrationStep, backwards: bool, sites: _Sites, database: Target
+    step: MigrationStep, backwards: bool, sites: _Sites, config: Config
 ) -> MigrationPlan:
     migration = step.migration
+    database = Target.of(config)
     refused = backwards and not all(is_reversible(op) for op in migration.operations)
     operations = tuple(
         OperationPlan(
@@ -301,18 +314,24 @@ def _migration_plan(
         )
         for index, operation in enumerate(migration.operations)
     )
-    return MigrationPlan(migration, backwards, operations)
+    reported = tuple(
+        (op, effect)
+        for op in operations
+        for effect in op.effects
+        if is_reported(migration, effect, config)
+    )
+    return MigrationPlan(migration, backwards, operations, reported)
 
 
 def build_plan_report(
     loaded: LoadedGraph,
     plan: Sequence[tuple[Key, bool]],
-    settings: SettingsFacts,
-    database: Target,
+    config: Config,
     targets: Sequence[PlanTarget] = (),
 ) -> PlanReport:
-    """The report of ``plan`` (``(key, backwards)`` pairs) on ``loaded``'s graph."""
-    replay = _covering_replay(loaded, settings, (key for key, _ in plan))
+    """The report of ``plan`` (``(key, backwards)`` pairs) on ``loaded``'s graph, judged
+    for the database and tables ``config`` describes."""
+    replay = _covering_replay(loaded, config.settings, (key for key, _ in plan))
     forwards = _by_operation(
         sites_of((replay.steps[key] for key, back in plan if not back), one_unit=True)
     )
@@ -321,8 +340,8 @@ def build_plan_report(
             replay.steps[key],
             backwards,
             _rollback_sites(replay.steps[key]) if backwards else forwards,
-            database,
+            config,
         )
         for key, backwards in plan
     )
-    return PlanReport(tuple(targets), database, migrations)
+    return PlanReport(tuple(targets), Target.of(config), migrations)

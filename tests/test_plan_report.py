@@ -27,7 +27,6 @@ from migration_lint.plan_report import (
     runs_in_transaction,
 )
 from migration_lint.report.markdown import MAX_CHARACTERS
-from migration_lint.report.plan_json import plan_document
 from migration_lint.report.plan_markdown import render_plan_markdown
 from migration_lint.safety.effects import Effect, Target
 from migration_lint.safety.scope import Site
@@ -321,24 +320,23 @@ def test_an_undeclared_stage_is_inferred_from_the_effects() -> None:
     assert (adds.stage, adds.stage_declared) == ("pre-deploy", False)
 
 
-def test_flagged_effects_are_listed_per_migration() -> None:
-    migration_file = parsed(ADD_SUBTITLE)
-    operations = (synthetic_operation(()), synthetic_operation((drop("ML102"),), index=1))
-    report = PlanReport(
-        (("shop", "0002_step"),), Target(), (MigrationPlan(migration_file, False, operations),)
+def test_flagged_effects_are_what_check_reports(tmp_path: Path) -> None:
+    root = project(tmp_path, step(f"migrations.AddIndex('book', {TITLE_INDEX}),\n"))
+    document = plan_json(root, "--applied", applied(root, "shop.0001_initial"))
+    (flagged,) = migration_named(document, "0002_step")["flagged"]
+    assert (flagged["operation"], flagged["code"], flagged["table"]) == (0, "ML120", "shop_book")
+    (effect,) = operations_of(document)[0]["effects"]
+    assert effect["model"] == "shop.book"
+    # A table listed in small-tables: check stays quiet, so the plan flags nothing, but the
+    # effect still says which rule judges it.
+    small = project(
+        tmp_path / "small",
+        step(f"migrations.AddIndex('book', {TITLE_INDEX}),\n"),
+        config="small-tables = ['shop_book']\n",
     )
-    (document,) = plan_document(report)["migrations"]
-    assert document["flagged"] == [
-        {
-            "operation": 1,
-            "code": "ML102",
-            "kind": "compat",
-            "table": "shop_book",
-            "message": "dropping a column breaks the running release",
-            "hint": "",
-        }
-    ]
-    assert document["operations"][1]["effects"][0]["model"] == "shop.book"
+    document = plan_json(small, "--applied", applied(small, "shop.0001_initial"))
+    assert migration_named(document, "0002_step")["flagged"] == []
+    assert operations_of(document)[0]["effects"][0]["code"] == "ML120"
 
 
 # -- targets, applied sets, backwards plans ----------------------------------------------------

@@ -29,9 +29,9 @@ Schema (``version`` 1; keys are always present, ``null`` where a value is unknow
     }
 
 Locks are PostgreSQL's table lock modes, plus ``none`` and ``unknown``. ``flagged`` lists
-the effects a rule reports, before ``check`` weighs them against ``small-tables``,
-``hot-tables`` and a declared stage. Summary counts are operations, except
-``migrations`` and ``post_deploy`` (migrations).
+the effects ``check`` reports (weighed against ``small-tables``, a declared stage and
+squashes as it does); every effect keeps its rule ``code`` either way. Summary counts are
+operations, except ``migrations`` and ``post_deploy`` (migrations).
 """
 
 from __future__ import annotations
