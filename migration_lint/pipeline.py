@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TypeVar
 
 from migration_lint.baseline import Baseline, load_baseline
 from migration_lint.cache import load_migration_files
@@ -43,6 +45,25 @@ class Analysis:
         """The path of a migration's file as reports show it ("" when it has no file)."""
         migration = self.by_key.get(key)
         return display_path(migration.path) if migration else ""
+
+
+T = TypeVar("T")
+
+
+def per_analysis(compute: Callable[[Analysis], T]) -> Callable[[Analysis], T]:
+    """``compute`` run once per analysis, however many checks ask: the last result is kept
+    for as long as its analysis lives (a weak reference, so nothing outlives a run)."""
+    last: list[tuple[weakref.ref[Analysis], T]] = []
+
+    def cached(analysis: Analysis) -> T:
+        if last and last[0][0]() is analysis:
+            return last[0][1]
+        result = compute(analysis)
+        last[:] = [(weakref.ref(analysis), result)]
+        return result
+
+    cached.__doc__ = compute.__doc__
+    return cached
 
 
 def display_path(path: str | Path) -> str:

@@ -17,13 +17,13 @@ drift apart.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, get_args
 
 from migration_lint.findings import Issue, Severity
 from migration_lint.model import MigrationFile, Span, Stage
+from migration_lint.pipeline import per_analysis
 from migration_lint.safety.scope import Site, linted_sites
 
 if TYPE_CHECKING:
@@ -139,18 +139,11 @@ def effects_of(site: Site, target: Target) -> tuple[Effect, ...]:
     return tuple(effect for provider in _providers() for effect in provider(site, target))
 
 
-_cache: tuple[weakref.ref[Analysis], tuple[tuple[Site, tuple[Effect, ...]], ...]] | None = None
-
-
+@per_analysis
 def linted_effects(analysis: Analysis) -> tuple[tuple[Site, tuple[Effect, ...]], ...]:
     """The effects of every linted site, computed once per analysis."""
-    global _cache
-    if _cache is not None and _cache[0]() is analysis:
-        return _cache[1]
     target = Target.of(analysis.config)
-    result = tuple((site, effects_of(site, target)) for site in linted_sites(analysis))
-    _cache = (weakref.ref(analysis), result)
-    return result
+    return tuple((site, effects_of(site, target)) for site in linted_sites(analysis))
 
 
 def _matches_table(tables: frozenset[str], effect: Effect) -> bool:

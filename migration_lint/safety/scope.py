@@ -9,14 +9,13 @@ they are never locking hazards, and the rules must stay quiet about them.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from migration_lint.findings import Issue, Severity
 from migration_lint.model import Call, ListValue, MigrationFile, OperationCall, Span, TupleValue
-from migration_lint.pipeline import display_path
+from migration_lint.pipeline import display_path, per_analysis
 
 if TYPE_CHECKING:
     from migration_lint.pipeline import Analysis
@@ -152,14 +151,7 @@ def linted_steps(analysis: Analysis) -> list[MigrationStep]:
     ]
 
 
-_cache: tuple[weakref.ref[Analysis], Sequence[Site]] | None = None
-
-
+@per_analysis
 def linted_sites(analysis: Analysis) -> Sequence[Site]:
     """Every site the safety rules judge, computed once per analysis."""
-    global _cache
-    if _cache is not None and _cache[0]() is analysis:
-        return _cache[1]
-    sites = tuple(sites_of(linted_steps(analysis), one_unit=analysis.baseline is not None))
-    _cache = (weakref.ref(analysis), sites)
-    return sites
+    return tuple(sites_of(linted_steps(analysis), one_unit=analysis.baseline is not None))

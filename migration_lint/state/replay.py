@@ -23,7 +23,6 @@ ML010), and the replay goes on with the next operation.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -31,6 +30,7 @@ from typing import TYPE_CHECKING
 from migration_lint.graph import Key
 from migration_lint.loader import LoadedGraph
 from migration_lint.model import MigrationFile, OperationCall
+from migration_lint.pipeline import per_analysis
 from migration_lint.settings_facts import SettingsFacts
 from migration_lint.state.operations import StateEditor, StateNote
 from migration_lint.state.project import ModelKey, ModelState, ProjectState
@@ -184,14 +184,7 @@ def replay_loaded(
     return replay(full_plan(loaded, nodes), loaded.disk_migrations, settings, troubled)
 
 
-_cache: tuple[weakref.ref[Analysis], Replay] | None = None
-
-
+@per_analysis
 def replay_analysis(analysis: Analysis) -> Replay:
     """The full replay of an analysis, computed once however many checks ask for it."""
-    global _cache
-    if _cache is not None and _cache[0]() is analysis:
-        return _cache[1]
-    result = replay_loaded(analysis.loaded, analysis.config.settings)
-    _cache = (weakref.ref(analysis), result)
-    return result
+    return replay_loaded(analysis.loaded, analysis.config.settings)
