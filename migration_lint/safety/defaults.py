@@ -67,11 +67,13 @@ def operation_field(site: Site, model_name: str, name: str) -> FieldSpec | None:
     so that one is taken from the field as written. Inside ``SeparateDatabaseAndState`` the
     state does not follow the database operations: the field as written is all there is.
     """
+    after = None if site.nested else site.model_after(model_name)
+    spec = after.fields.get(name) if after is not None else None
+    if spec is not None and site.operation.argument(3, "preserve_default", True) is True:
+        return spec  # the state's copy has the operation's default: nothing to deconstruct
     written = field_spec(
         site.operation.argument(2, "field"), app_label=site.app_label, settings=SettingsFacts()
     )
-    after = None if site.nested else site.model_after(model_name)
-    spec = after.fields.get(name) if after is not None else None
     if spec is None:
         return written if written.path else None
     default = written.kwarg("default", _NO_DEFAULT)
